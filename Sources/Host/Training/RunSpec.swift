@@ -1,0 +1,102 @@
+import Foundation
+
+/// The version written into every run's record.
+public enum NRLHostVersion {
+    public static let current = "0.1.0"
+}
+
+/// Everything that determines a run. The same spec gives bit-identical returns.
+public struct RunSpec: Codable, Equatable, Sendable {
+    public var rule: String
+    public var environment: String
+    public var episodes: Int
+    /// Drives the environment, the noise and the action sampling.
+    public var seed: UInt64
+    /// Drives the initial weights (equal to `seed` unless set; the authors' code uses 42 in every run).
+    public var initSeed: UInt64
+    public var hidden: Int
+    public var layers: Int
+    public var parameters: Parameters
+    public var version: String
+
+    public init(rule: String, environment: String, episodes: Int, seed: UInt64, initSeed: UInt64,
+                hidden: Int, layers: Int, parameters: Parameters, version: String = NRLHostVersion.current) {
+        self.rule = rule
+        self.environment = environment
+        self.episodes = episodes
+        self.seed = seed
+        self.initSeed = initSeed
+        self.hidden = hidden
+        self.layers = layers
+        self.parameters = parameters
+        self.version = version
+    }
+}
+
+/// A mistake in what the user asked for (unknown name, bad value). The command line exits 64 on it.
+public struct UsageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What a user asks for: names, optional overrides, and `key=value` parameter settings.
+public struct RunRequest: Sendable {
+    public var rule: String
+    public var environment: String
+    public var episodes: Int?
+    public var seed: UInt64
+    public var initSeed: UInt64?
+    public var hidden: Int?
+    public var layers: Int?
+    public var settings: [String]
+
+    public init(rule: String, environment: String, episodes: Int? = nil, seed: UInt64 = 0, initSeed: UInt64? = nil,
+                hidden: Int? = nil, layers: Int? = nil, settings: [String] = []) {
+        self.rule = rule
+        self.environment = environment
+        self.episodes = episodes
+        self.seed = seed
+        self.initSeed = initSeed
+        self.hidden = hidden
+        self.layers = layers
+        self.settings = settings
+    }
+
+    /// Fills in every default (the rule's, then the rule's for this environment, then the user's) and
+    /// checks every value.
+    public func resolve(in registry: RuleRegistry) throws -> RunSpec {
+        guard let descriptor = registry.descriptor(named: rule) else {
+            throw UsageError("unknown rule '\(rule)'; known rules: \(registry.names.joined(separator: ", "))")
+        }
+        guard let env = EnvironmentCatalog.canonicalName(environment) else {
+            throw UsageError("unknown environment '\(environment)'; known environments: \(EnvironmentCatalog.builtinNames.joined(separator: ", "))")
+        }
+        let defaults = descriptor.defaults(env)
+        var values: [String: ParameterValue] = [:]
+        for p in descriptor.parameters { values[p.name] = p.defaultValue }
+        for (name, value) in defaults.parameters {
+            guard let p = descriptor.parameter(name) else { continue }
+            values[name] = try p.validate(value)
+        }
+        for setting in settings {
+            guard let eq = setting.firstIndex(of: "=") else {
+                throw UsageError("--set takes key=value, got '\(setting)'")
+            }
+            let key = String(setting[..<eq]).trimmingCharacters(in: .whitespaces)
+            let text = String(setting[setting.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            guard let p = descriptor.parameter(key) else {
+                let known = descriptor.parameters.map(\.name).joined(separator: ", ")
+                throw UsageError("rule '\(descriptor.name)' has no parameter '\(key)'; its parameters: \(known)")
+            }
+            do { values[key] = try p.parse(text) } catch let e as ParameterError { throw UsageError(e.description) }
+        }
+        let hidden = self.hidden ?? defaults.hidden ?? 64
+        let layers = self.layers ?? 1
+        let episodes = self.episodes ?? defaults.episodes ?? 1_000
+        guard hidden >= 1 else { throw UsageError("--hidden must be at least 1, got \(hidden)") }
+        guard layers >= 1 else { throw UsageError("--layers must be at least 1 (hidden layers), got \(layers)") }
+        guard episodes >= 1 else { throw UsageError("--episodes must be at least 1, got \(episodes)") }
+        return RunSpec(rule: descriptor.name, environment: env, episodes: episodes, seed: seed,
+                       initSeed: initSeed ?? seed, hidden: hidden, layers: layers, parameters: Parameters(values))
+    }
+}

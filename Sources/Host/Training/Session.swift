@@ -1,0 +1,35 @@
+/// One run's objects, built from its spec: seeded streams, the network, the environment, the rule.
+public final class Session {
+    public let spec: RunSpec
+    public let network: Network
+    public let environment: Environment
+    public let rule: LearningRule
+
+    public init(spec: RunSpec, registry: RuleRegistry) throws {
+        guard let descriptor = registry.descriptor(named: spec.rule) else {
+            throw UsageError("unknown rule '\(spec.rule)'; known rules: \(registry.names.joined(separator: ", "))")
+        }
+        guard let environment = EnvironmentCatalog.make(spec.environment, seed: spec.seed) else {
+            throw UsageError("unknown environment '\(spec.environment)'")
+        }
+        let info = environment.info
+        let shape = NetworkShape(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers, outputs: info.actionCount)
+        network = Network(shape: shape)
+        var weightRandom = RandomStream.weights.generator(seed: spec.initSeed)
+        network.initializeXavier(&weightRandom)
+        let context = RuleContext(
+            network: network, environment: info, parameters: spec.parameters,
+            noiseRandom: RandomStream.noise.generator(seed: spec.seed),
+            actionRandom: RandomStream.actions.generator(seed: spec.seed))
+        do {
+            rule = try descriptor.make(context)
+        } catch let e as ParameterError {
+            throw UsageError(e.description)
+        }
+        self.spec = spec
+        self.environment = environment
+    }
+
+    /// `gamma` of the reward average (every rule declares it).
+    public var gamma: Double { spec.parameters["gamma"] == nil ? 0.66 : spec.parameters.real("gamma") }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// One finished episode (one trial, for continuing tasks).
+public struct EpisodeRecord: Sendable, Equatable {
+    /// 1-based.
+    public var episode: Int
+    public var totalReward: Double
+    public var length: Int
+}
+
+/// Why a run stopped before its last episode.
+public enum TrainingError: Error, CustomStringConvertible {
+    case nonFinite(episode: Int, what: String)
+    case invalidAction(episode: Int, step: Int, action: Int, actionCount: Int)
+
+    public var description: String {
+        switch self {
+        case .nonFinite(let episode, let what):
+            return "the \(what) became NaN or infinite in episode \(episode); the run stopped there"
+        case .invalidAction(let episode, let step, let action, let count):
+            return "episode \(episode), step \(step): the rule chose action \(action), but actions are 0..<\(count)"
+        }
+    }
+}
+
+/// How a run ended.
+public struct TrainingSummary: Sendable {
+    public var episodesCompleted: Int
+    public var steps: Int
+    public var seconds: Double
+    public var interrupted: Bool
+    /// Mean return of the last 50 episodes (or of all, if fewer).
+    public var finalPerformance: Double?
+}
+
+/// The episode loop: rule.act → env.step, reward prediction errors at reward times, rule.learn.
+public final class Trainer {
+    public let session: Session
+    /// Checked between episodes; returning true ends the run cleanly (Ctrl-C).
+    public var shouldStop: () -> Bool = { false }
+
+    public init(session: Session) { self.session = session }
+
+    /// Runs `session.spec.episodes` episodes, handing each record to `onEpisode` as soon as it ends.
+    /// Throws `TrainingError` after recording the episode in which the weights or the return went bad.
+    @discardableResult
+    public func run(onEpisode: (EpisodeRecord) throws -> Void) throws -> TrainingSummary {
+        let env = session.environment, rule = session.rule, weights = session.network.weights
+        let info = env.info
+        let actionCount = info.actionCount
+        let immediate = info.rewardTiming == .immediate
+        let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
+        defer { observation.deallocate() }
+        var episodic = EpisodicBaseline(gamma: session.gamma)
+        var stepwise = StepBaseline(gamma: session.gamma)
+        var recent = RecentReturns(capacity: 50)
+        var steps = 0, completed = 0, interrupted = false
+        // Continuing tasks restart the reward average at every trial; episodic ones once per run.
+        var baselineRestart = true
+        let start = DispatchTime.now().uptimeNanoseconds
+
+        if info.continuing { env.reset(observation: observation) }
+        for episode in 1...max(1, session.spec.episodes) {
+            if shouldStop() { interrupted = true; break }
+            if !info.continuing { env.reset(observation: observation) }
+            rule.beginEpisode()
+            var total = 0.0, length = 0
+            if info.continuing { baselineRestart = true }
+            while true {
+                let action = rule.act(observation)
+                guard action >= 0 && action < actionCount else {
+                    throw TrainingError.invalidAction(episode: episode, step: length + 1, action: action, actionCount: actionCount)
+                }
+                let outcome = env.step(action, observation: observation)
+                total += outcome.reward
+                length += 1
+                if immediate {
+                    rule.learn(rpe: stepwise.rpe(forReward: outcome.reward, trialStart: baselineRestart))
+                    baselineRestart = false
+                }
+                if info.continuing ? outcome.trialEnded : (outcome.terminated || outcome.truncated) { break }
+            }
+            if !immediate { rule.learn(rpe: episodic.rpe(forReturn: total)) }
+            steps += length
+            completed = episode
+            recent.add(total)
+            try onEpisode(EpisodeRecord(episode: episode, totalReward: total, length: length))
+            if !total.isFinite { throw TrainingError.nonFinite(episode: episode, what: "return") }
+            if !weights.allFinite { throw TrainingError.nonFinite(episode: episode, what: "weights") }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return TrainingSummary(episodesCompleted: completed, steps: steps, seconds: seconds,
+                               interrupted: interrupted, finalPerformance: recent.mean)
+    }
+}
+
+/// The last `capacity` returns, for "final performance" (mean of the last 50).
+public struct RecentReturns: Sendable {
+    private var values: [Double] = []
+    private var next = 0
+    public let capacity: Int
+
+    public init(capacity: Int) { self.capacity = capacity }
+
+    public mutating func add(_ v: Double) {
+        if values.count < capacity { values.append(v) } else { values[next] = v }
+        next = (next + 1) % capacity
+    }
+
+    public var mean: Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+}
