@@ -43,7 +43,7 @@ public enum Gaussian {
     /// One N(0, 1) sample from `rng`.
     @inlinable @inline(__always)
     public static func sample(_ rng: inout Xoshiro256) -> Double {
-        let xt = x, ft = f
+        let xt = x
         while true {
             let bits = rng.next()
             let i = Int(bits & 0xFF)

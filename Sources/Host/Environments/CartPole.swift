@@ -1,0 +1,97 @@
+import Foundation
+
+/// CartPole-v1 as in Gymnasium 0.29.1, bit for bit (spec/environments.md §2).
+///
+/// The state is binary64 and never quantised; only the observation is rounded to Float.
+/// Every expression below keeps the reference's operation order and unfolded constants,
+/// because the system is open-loop unstable: a 1-ulp difference grows to O(1) within an
+/// episode (spec §6.2). The 500-step limit is applied by `TimeLimit`, not here.
+public final class CartPole: Environment {
+    public static let info = EnvironmentInfo(
+        name: "cartpole", observationSize: 4, actionCount: 2,
+        rewardTiming: .delayed, maxEpisodeSteps: 500)
+    public var info: EnvironmentInfo { Self.info }
+
+    /// θ_max computed as ((12·2)·π)/360 in the reference, which is 1 ulp below `radians(12)` (spec §2).
+    static let thetaThreshold = 0.20943951023931953
+    static let xThreshold = 2.4
+
+    private var rng: Xoshiro256
+    private var x = 0.0, xDot = 0.0, theta = 0.0, thetaDot = 0.0
+    /// Gymnasium's `steps_beyond_terminated`: nil until the first terminating step (spec §2, reward table).
+    public private(set) var stepsBeyondTerminated: Int?
+
+    public init(rng: Xoshiro256) {
+        self.rng = rng
+    }
+
+    /// Draws the state from U[−0.05, 0.05)⁴ (low + (high − low)·u, as numpy's Generator).
+    public func reset(observation: UnsafeMutablePointer<Float>) {
+        x = rng.uniform(-0.05, 0.05)
+        xDot = rng.uniform(-0.05, 0.05)
+        theta = rng.uniform(-0.05, 0.05)
+        thetaDot = rng.uniform(-0.05, 0.05)
+        stepsBeyondTerminated = nil
+        observe(into: observation)
+    }
+
+    /// Test hook (spec §5): starts an episode from a given state instead of a draw.
+    public func reset(state: [Double], observation: UnsafeMutablePointer<Float>) {
+        self.state = state
+        stepsBeyondTerminated = nil
+        observe(into: observation)
+    }
+
+    /// (x, ẋ, θ, θ̇). Setting it leaves `stepsBeyondTerminated` alone, so a replay can
+    /// overwrite the state before every step and still follow the reward bookkeeping.
+    public var state: [Double] {
+        get { [x, xDot, theta, thetaDot] }
+        set {
+            precondition(newValue.count == 4, "CartPole state has 4 components, got \(newValue.count)")
+            x = newValue[0]; xDot = newValue[1]; theta = newValue[2]; thetaDot = newValue[3]
+        }
+    }
+
+    /// The observation of the current state: each component rounded to Float.
+    public func observe(into observation: UnsafeMutablePointer<Float>) {
+        observation[0] = Float(x)
+        observation[1] = Float(xDot)
+        observation[2] = Float(theta)
+        observation[3] = Float(thetaDot)
+    }
+
+    public func step(_ action: Int, observation: UnsafeMutablePointer<Float>) -> StepOutcome {
+        let force = action == 1 ? 10.0 : -10.0
+        let c = cos(theta)
+        let s = sin(theta)
+        // Gymnasium writes θ̇**2 and cos**2, which CPython evaluates with libm pow (spec §1).
+        let temp = (force + ((0.05 * libmSquare(thetaDot)) * s)) / 1.1
+        let thetaAcc = ((9.8 * s) - (c * temp)) / (0.5 * ((4.0 / 3.0) - ((0.1 * libmSquare(c)) / 1.1)))
+        let xAcc = temp - (((0.05 * thetaAcc) * c) / 1.1)
+
+        // Explicit Euler; all four updates use the old values.
+        let newX = x + 0.02 * xDot
+        let newXDot = xDot + 0.02 * xAcc
+        let newTheta = theta + 0.02 * thetaDot
+        let newThetaDot = thetaDot + 0.02 * thetaAcc
+        x = newX; xDot = newXDot; theta = newTheta; thetaDot = newThetaDot
+
+        // Recomputed from the state every step: it can turn false again (spec §6.6).
+        let terminated = x < -Self.xThreshold || x > Self.xThreshold
+            || theta < -Self.thetaThreshold || theta > Self.thetaThreshold
+
+        let reward: Double
+        if !terminated {
+            reward = 1.0
+        } else if let beyond = stepsBeyondTerminated {
+            stepsBeyondTerminated = beyond + 1
+            reward = 0.0
+        } else {
+            stepsBeyondTerminated = 0
+            reward = 1.0
+        }
+
+        observe(into: observation)
+        return StepOutcome(reward: reward, terminated: terminated)
+    }
+}
