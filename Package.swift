@@ -32,6 +32,6 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HostTests", dependencies: ["Host", "CLua", "TestSupport"]),
         .testTarget(name: "BuiltinRulesTests", dependencies: ["BuiltinRules", "Host", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Host", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["nrlhost", "Host", "TestSupport"]),
     ]
 )

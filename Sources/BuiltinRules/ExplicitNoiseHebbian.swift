@@ -53,12 +53,13 @@ final class ExplicitNoiseHebbian: LearningRule {
         make: { ExplicitNoiseHebbian($0, dividesBySigmaSquared: false) }
     )
 
-    /// Not in the paper: the learning rate is BP's (the estimator targets the same gradient) and σ = 0.1.
+    /// Not in the paper: η = 1e-3 and σ = 0.1 on every task, the best of η ∈ {1e-5, 1e-4, 1e-3} ×
+    /// σ ∈ {0.01, 0.1} on CartPole (3,000 episodes, seed 3).
     static let nodePerturbation = RuleDescriptor(
         name: "np",
         summary: "node perturbation (Williams 1992; Fiete & Seung 2006): η/σ² · δ · ξ · presynaptic activity",
-        parameters: [CommonParameters.learningRate(5e-3), CommonParameters.sigma(0.1), CommonParameters.gamma],
-        defaults: { env in PaperDefaults.defaults(env) { ($0.bpLearningRate, 0.1) } },
+        parameters: [CommonParameters.learningRate(1e-3), CommonParameters.sigma(0.1), CommonParameters.gamma],
+        defaults: { env in PaperDefaults.defaults(env) { _ in (1e-3, 0.1) } },
         make: { ExplicitNoiseHebbian($0, dividesBySigmaSquared: true) }
     )
 }

@@ -48,12 +48,13 @@ final class WeightPerturbation: LearningRule {
         network.weights.add(perturbation, scale: Float(learningRate / (sigma * sigma) * rpe))
     }
 
-    /// Not in the paper: BP's learning rate and σ = 0.01 per weight.
+    /// Not in the paper: η = 1e-3 and σ = 0.1 per weight on every task, the best of η ∈ {1e-5, 1e-4, 1e-3}
+    /// × σ ∈ {0.01, 0.1} on CartPole (3,000 episodes, seed 3).
     static let descriptor = RuleDescriptor(
         name: "wp",
         summary: "weight perturbation: act with W + ψ for an episode, then η/σ² · δ · ψ",
-        parameters: [CommonParameters.learningRate(5e-3), CommonParameters.sigma(0.01, "standard deviation σ of the weight perturbation ψ"), CommonParameters.gamma],
-        defaults: { env in PaperDefaults.defaults(env) { ($0.bpLearningRate, 0.01) } },
+        parameters: [CommonParameters.learningRate(1e-3), CommonParameters.sigma(0.1, "standard deviation σ of the weight perturbation ψ"), CommonParameters.gamma],
+        defaults: { env in PaperDefaults.defaults(env) { _ in (1e-3, 0.1) } },
         make: { WeightPerturbation($0) }
     )
 }
