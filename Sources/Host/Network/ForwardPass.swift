@@ -45,10 +45,8 @@ public final class ForwardPass {
     @inlinable @inline(__always) public func noise(_ l: Int) -> UnsafeMutablePointer<Float> { noise + shape.unitOffsets[l] }
 
     /// Fills ξ with fresh N(0, σ²) draws, every layer including the output.
-    @inlinable
     public func drawNoise(sigma: Double, _ rng: inout Xoshiro256) {
-        let n = shape.unitCount
-        for i in 0..<n { noise[i] = Float(sigma * Gaussian.sample(&rng)) }
+        Gaussian.fill(noise, count: shape.unitCount, sigma: sigma, &rng)
     }
 
     /// ‖ξ‖² over the whole network (Double).
@@ -102,18 +100,21 @@ public final class ForwardPass {
         softmax(preActivation(last), shape.outputSize)
     }
 
-    /// π = softmax(z), log π = z − logsumexp(z), in Double.
+    /// π = softmax(z), log π = z − logsumexp(z), in Double (one exp per output, one log).
     @inline(__always)
     private func softmax(_ z: UnsafePointer<Float>, _ n: Int) {
         var m = Double(z[0])
         for k in 1..<n { m = max(m, Double(z[k])) }
         var s = 0.0
-        for k in 0..<n { s += exp(Double(z[k]) - m) }
+        for k in 0..<n {
+            let e = exp(Double(z[k]) - m)
+            probabilities[k] = e
+            s += e
+        }
         let logSum = m + log(s)
         for k in 0..<n {
-            let lp = Double(z[k]) - logSum
-            logProbabilities[k] = lp
-            probabilities[k] = exp(lp)
+            logProbabilities[k] = Double(z[k]) - logSum
+            probabilities[k] /= s
         }
     }
 

@@ -43,7 +43,18 @@ public enum Gaussian {
     /// One N(0, 1) sample from `rng`.
     @inlinable @inline(__always)
     public static func sample(_ rng: inout Xoshiro256) -> Double {
-        let xt = x
+        sample(&rng, x)
+    }
+
+    /// buffer[i] = Float(σ · N(0, 1)) for i < count, in order.
+    @inlinable
+    public static func fill(_ buffer: UnsafeMutablePointer<Float>, count: Int, sigma: Double, _ rng: inout Xoshiro256) {
+        let xt = x  // one look-up of the table for the whole buffer
+        for i in 0..<count { buffer[i] = Float(sigma * sample(&rng, xt)) }
+    }
+
+    @inlinable @inline(__always)
+    @usableFromInline static func sample(_ rng: inout Xoshiro256, _ xt: UnsafeMutablePointer<Double>) -> Double {
         while true {
             let bits = rng.next()
             let i = Int(bits & 0xFF)

@@ -18,6 +18,13 @@ public enum Kernels {
             }
             sum = acc.sum()
         }
+        if i + 4 <= n {
+            // Small fan-ins (CartPole's 4, Acrobot's 6) take one 4-wide step.
+            let va = UnsafeRawPointer(a).loadUnaligned(fromByteOffset: i &* 4, as: SIMD4<Float>.self)
+            let vb = UnsafeRawPointer(b).loadUnaligned(fromByteOffset: i &* 4, as: SIMD4<Float>.self)
+            sum += (va * vb).sum()
+            i &+= 4
+        }
         while i < n {
             sum += a[i] * b[i]
             i &+= 1
@@ -38,6 +45,13 @@ public enum Kernels {
                 ry.storeBytes(of: vy + va * vx, toByteOffset: i &* 4, as: SIMD8<Float>.self)
                 i &+= 8
             }
+        }
+        if i + 4 <= n {
+            let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+            let vx = rx.loadUnaligned(fromByteOffset: i &* 4, as: SIMD4<Float>.self)
+            let vy = ry.loadUnaligned(fromByteOffset: i &* 4, as: SIMD4<Float>.self)
+            ry.storeBytes(of: vy + SIMD4<Float>(repeating: alpha) * vx, toByteOffset: i &* 4, as: SIMD4<Float>.self)
+            i &+= 4
         }
         while i < n {
             y[i] += alpha * x[i]
