@@ -8,8 +8,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Train one network with one rule on one environment.",
         discussion: """
-        Defaults come from the paper's Table 2 for the rule and environment (learning rate, noise,
-        width, episodes); every one can be overridden. Example:
+        Defaults come from the paper's Table 2 for the rule and environment (learning rate, noise, width, episodes); every one can be overridden. Example:
           nrlhost run --rule nrl --env cartpole --seed 1 --out runs/nrl-cartpole-1
         """
     )
