@@ -1,19 +1,454 @@
 #ifndef NRLHOST_CLUA_SHIM_H
 #define NRLHOST_CLUA_SHIM_H
-/* Lua 5.4 for Swift. Many Lua API entry points are macros, which Swift cannot call;
-   the static inline functions below give them a callable form. */
+/* Lua 5.4 for the nrlhost Swift host.
+
+   Two rules keep Lua's long jumps (lua_error) out of Swift frames:
+   - Swift functions called from Lua never raise: they return a result count, or a negative
+     code with a message on the stack, and the C trampoline below raises the Lua error after
+     the Swift frame has returned.
+   - Swift calls Lua only through nrl_pcall (lua_pcall with a traceback handler).
+   Many Lua API entry points are macros, which Swift cannot call; small wrappers give them a
+   callable form. Everything a sandboxed script can trigger that may raise (budget stops,
+   argument errors, printing, loading) runs here in C. */
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-static inline int nrl_lua_pcall(lua_State *L, int nargs, int nresults, int msgh) {
-    return lua_pcall(L, nargs, nresults, msgh);
-}
+/* ---------- macros as functions ---------- */
 static inline void nrl_lua_pop(lua_State *L, int n) { lua_pop(L, n); }
 static inline int nrl_luaL_loadstring(lua_State *L, const char *s) { return luaL_loadstring(L, s); }
 static inline lua_Number nrl_lua_tonumber(lua_State *L, int idx) { return lua_tonumber(L, idx); }
 static inline const char *nrl_lua_tostring(lua_State *L, int idx) { return lua_tostring(L, idx); }
 static inline void nrl_lua_newtable(lua_State *L) { lua_newtable(L); }
 static inline int nrl_lua_isnil(lua_State *L, int idx) { return lua_isnil(L, idx); }
+static inline void nrl_lua_insert(lua_State *L, int idx) { lua_insert(L, idx); }
+static inline void nrl_lua_remove(lua_State *L, int idx) { lua_remove(L, idx); }
+static inline void nrl_lua_replace(lua_State *L, int idx) { lua_replace(L, idx); }
+static inline int nrl_lua_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline int nrl_lua_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline void **nrl_lua_extraspace(lua_State *L) { return (void **)lua_getextraspace(L); }
+static inline int nrl_lua_isinteger_value(lua_State *L, int idx) { return lua_isinteger(L, idx); }
+static inline lua_Integer nrl_lua_tointeger(lua_State *L, int idx, int *isnum) { return lua_tointegerx(L, idx, isnum); }
+static inline lua_Number nrl_lua_tonumberx(lua_State *L, int idx, int *isnum) { return lua_tonumberx(L, idx, isnum); }
+static inline int nrl_lua_ref(lua_State *L) { return luaL_ref(L, LUA_REGISTRYINDEX); }
+static inline void nrl_lua_unref(lua_State *L, int ref) { luaL_unref(L, LUA_REGISTRYINDEX, ref); }
+static inline void nrl_lua_getref(lua_State *L, int ref) { lua_rawgeti(L, LUA_REGISTRYINDEX, ref); }
+
+/* ---------- limits: memory cap, instruction budget, wall clock ---------- */
+enum { NRL_STOP_NONE = 0, NRL_STOP_INSTRUCTIONS = 1, NRL_STOP_MEMORY = 2, NRL_STOP_TIME = 3 };
+
+typedef struct nrl_limits {
+    lua_State *main;
+    size_t memory_used;
+    size_t memory_limit;          /* bytes; 0 = none */
+    int host_depth;               /* > 0 while host code runs: allocations never fail there */
+    long long instruction_budget; /* per call into the script; 0 = none */
+    long long instructions;       /* counted since the current call's hook was armed */
+    double deadline;              /* CLOCK_MONOTONIC seconds for the current call; 0 = none */
+    int hook_armed;
+    int stop;                     /* NRL_STOP_*: sticky until the host clears it */
+    char where[512];              /* "file:line" of the script line running when it stopped */
+    long long print_bytes, print_limit;
+} nrl_limits;
+
+enum { NRL_HOOK_COUNT = 1000 };
+
+static inline double nrl_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static inline nrl_limits *nrl_limits_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (nrl_limits *)ud;
+}
+
+/* The innermost script line on L's stack, as "file:line". */
+static inline void nrl_record_where(lua_State *L, nrl_limits *g) {
+    lua_Debug ar;
+    for (int level = 0; lua_getstack(L, level, &ar); level++) {
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(g->where, sizeof g->where, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
+    }
+}
+
+/* Count hook: accounts instructions, checks the clock, and once a limit is hit raises at
+   every instruction so that no pcall inside the script can swallow the stop. */
+static void nrl_hook(lua_State *L, lua_Debug *ar) {
+    nrl_limits *g = nrl_limits_of(L);
+    (void)ar;
+    if (g->stop == NRL_STOP_NONE) {
+        g->instructions += NRL_HOOK_COUNT;
+        if (g->instruction_budget > 0 && g->instructions > g->instruction_budget) g->stop = NRL_STOP_INSTRUCTIONS;
+        else if (g->deadline > 0 && nrl_now() > g->deadline) g->stop = NRL_STOP_TIME;
+        else return;
+    }
+    if (g->where[0] == 0) nrl_record_where(L, g);
+    lua_sethook(L, nrl_hook, LUA_MASKCOUNT, 1);
+    lua_pushliteral(L, "nrlhost: script stopped by a limit");
+    lua_error(L);
+}
+
+/* Arms the count hook on L (async-safe: lua_sethook may be called from another thread). */
+static inline void nrl_arm_hook(lua_State *L) {
+    nrl_limits *g = nrl_limits_of(L);
+    g->hook_armed = 1;
+    lua_sethook(L, nrl_hook, LUA_MASKCOUNT, NRL_HOOK_COUNT);
+}
+static inline void nrl_disarm_hook(lua_State *L) {
+    nrl_limits *g = nrl_limits_of(L);
+    g->hook_armed = 0;
+    lua_sethook(L, NULL, 0, 0);
+}
+
+/* The allocator behind the memory cap. Script code gets NULL (a Lua memory error) past the cap,
+   and the stop is recorded so that the hook re-raises it; host code is never refused. */
+static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    nrl_limits *g = (nrl_limits *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        g->memory_used -= old;
+        return NULL;
+    }
+    if (nsize > old && g->memory_limit > 0 && g->host_depth == 0
+        && g->memory_used - old + nsize > g->memory_limit) {
+        if (g->stop == NRL_STOP_NONE) {
+            g->stop = NRL_STOP_MEMORY;
+            if (g->main) { nrl_record_where(g->main, g); lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+        }
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    g->memory_used = g->memory_used - old + nsize;
+    return p;
+}
+
+static int nrl_panic(lua_State *L) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "nrlhost: internal error: unprotected Lua error: %s\n", msg ? msg : "?");
+    fflush(stderr);
+    abort();
+    return 0;
+}
+
+/* A new state whose allocator enforces `g`'s memory cap. */
+static inline lua_State *nrl_newstate(nrl_limits *g) {
+    memset(g, 0, sizeof *g);
+    g->host_depth = 1;
+    lua_State *L = lua_newstate(nrl_alloc, g);
+    if (L) {
+        g->main = L;
+        lua_atpanic(L, nrl_panic);
+        lua_setwarnf(L, NULL, NULL);
+    }
+    return L;
+}
+
+/* ---------- calling Swift from Lua ---------- */
+/* A Swift function for Lua: returns its result count (>= 0), NRL_NATIVE_ERROR with a message on
+   top of the stack, or NRL_NATIVE_ARG_ERROR - n for "bad argument #n" with the detail on top. */
+typedef int (*nrl_native_fn)(lua_State *L);
+enum { NRL_NATIVE_ERROR = -1, NRL_NATIVE_ARG_ERROR = -1000 };
+
+static int nrl_native_trampoline(lua_State *L) {
+    nrl_native_fn f = (nrl_native_fn)lua_touserdata(L, lua_upvalueindex(1));
+    nrl_limits *g = nrl_limits_of(L);
+    g->host_depth++;
+    int n = f(L);
+    g->host_depth--;
+    if (n == NRL_NATIVE_ERROR) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    if (n <= NRL_NATIVE_ARG_ERROR) {
+        return luaL_argerror(L, NRL_NATIVE_ARG_ERROR - n, lua_tostring(L, -1));
+    }
+    if (g->memory_limit > 0 && g->memory_used > g->memory_limit && g->stop == NRL_STOP_NONE) {
+        g->stop = NRL_STOP_MEMORY;
+        nrl_record_where(L, g);
+        lua_sethook(L, nrl_hook, LUA_MASKCOUNT, 1);
+        lua_pushliteral(L, "nrlhost: script stopped by a limit");
+        return lua_error(L);
+    }
+    return n;
+}
+
+/* Pushes a Swift function as a Lua function, with `upvalues` values from the stack after it. */
+static inline void nrl_push_native(lua_State *L, nrl_native_fn f) {
+    lua_pushlightuserdata(L, (void *)f);
+    lua_pushcclosure(L, nrl_native_trampoline, 1);
+}
+
+/* ---------- calling Lua from Swift ---------- */
+/* Message handler: the error message with a stack traceback. */
+static int nrl_traceback_handler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* lua_pcall with the traceback handler; script code runs with the memory cap in force. */
+static inline int nrl_pcall(lua_State *L, int nargs, int nresults) {
+    nrl_limits *g = nrl_limits_of(L);
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, nrl_traceback_handler);
+    lua_insert(L, base);
+    g->host_depth--;
+    int status = lua_pcall(L, nargs, nresults, base);
+    g->host_depth++;
+    lua_remove(L, base);
+    return status;
+}
+
+/* Loads a script as text only (binary chunks are refused) and sets its _ENV to the table on top
+   of the stack (which it pops). Leaves the function, or an error message, on the stack. */
+static inline int nrl_load_text(lua_State *L, const char *text, size_t length, const char *chunkname) {
+    int status = luaL_loadbufferx(L, text, length, chunkname, "t");
+    if (status == LUA_OK) {
+        lua_insert(L, -2);                    /* function, env */
+        if (lua_setupvalue(L, -2, 1) == NULL) lua_pop(L, 1);
+    } else {
+        lua_remove(L, -2);                    /* drop env, keep message */
+    }
+    return status;
+}
+
+/* ---------- sandbox functions ---------- */
+/* print: to standard error, capped per state so a chatty script cannot flood the terminal. */
+static int nrl_sandbox_print(lua_State *L) {
+    nrl_limits *g = nrl_limits_of(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const char *s = luaL_tolstring(L, i, &len);
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_addvalue(&b);
+        (void)s;
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    size_t len;
+    const char *line = lua_tolstring(L, -1, &len);
+    if (g->print_limit <= 0 || g->print_bytes + (long long)len <= g->print_limit) {
+        fwrite(line, 1, len, stderr);
+    } else if (g->print_bytes <= g->print_limit) {
+        fprintf(stderr, "(further script output suppressed after %lld bytes)\n", g->print_limit);
+    }
+    g->print_bytes += (long long)len;
+    return 0;
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]): strings only, text only, and the sandbox as the
+   default environment (upvalue 1). */
+static int nrl_sandbox_load(lua_State *L) {
+    size_t len;
+    const char *s = lua_tolstring(L, 1, &len);
+    if (s == NULL || lua_type(L, 1) != LUA_TSTRING) {
+        luaL_pushfail(L);
+        lua_pushliteral(L, "load: only source strings can be loaded here");
+        return 2;
+    }
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    const char *mode = luaL_optstring(L, 3, "t");
+    if (strchr(mode, 'b') != NULL && strchr(mode, 't') == NULL) {
+        luaL_pushfail(L);
+        lua_pushliteral(L, "load: binary chunks are not allowed");
+        return 2;
+    }
+    int has_env = !lua_isnone(L, 4);
+    int status = luaL_loadbufferx(L, s, len, name, "t");
+    if (status != LUA_OK) {
+        luaL_pushfail(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (has_env) lua_pushvalue(L, 4); else lua_pushvalue(L, lua_upvalueindex(1));
+    if (lua_setupvalue(L, -2, 1) == NULL) lua_pop(L, 1);
+    return 1;
+}
+
+/* setmetatable without finalizers: Lua runs __gc with hooks off, so a looping __gc could
+   never be stopped. */
+static int nrl_sandbox_setmetatable(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int t = lua_type(L, 2);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc metamethods are not allowed in scripts");
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+/* collectgarbage: only "count" and "collect" (stopping the collector or tuning it is not a
+   script's business). */
+static int nrl_sandbox_collectgarbage(lua_State *L) {
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") == 0) {
+        int k = lua_gc(L, LUA_GCCOUNT, 0), b = lua_gc(L, LUA_GCCOUNTB, 0);
+        lua_pushnumber(L, (lua_Number)k + ((lua_Number)b / 1024));
+        return 1;
+    }
+    if (strcmp(opt, "collect") == 0) {
+        lua_gc(L, LUA_GCCOLLECT);
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    return luaL_error(L, "collectgarbage('%s') is not allowed in scripts (only 'count' and 'collect')", opt);
+}
+
+/* coroutine.create/wrap: every coroutine runs with the count hook, so a loop inside one is
+   stopped like any other. */
+static int nrl_sandbox_cocreate(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_sethook(co, nrl_hook, LUA_MASKCOUNT, NRL_HOOK_COUNT);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    return 1;
+}
+
+/* libm pow(x, y). Lua's own x^2 is x*x, which differs from libm's pow(x, 2.0) in about 0.1% of
+   cases; Gymnasium's CartPole and Acrobot square with pow. volatile keeps the compiler honest. */
+static int nrl_libm_pow(lua_State *L) {
+    volatile double x = luaL_checknumber(L, 1);
+    volatile double y = luaL_checknumber(L, 2);
+    lua_pushnumber(L, pow(x, y));
+    return 1;
+}
+
+/* ---------- host objects as userdata ---------- */
+/* Every host object crosses into Lua as a full userdata that starts with a tag naming its type;
+   only the host creates full userdata, so a tag check is a complete type check. */
+enum {
+    NRL_TAG_VECTOR = 0x6E726C01, NRL_TAG_MATRICES = 0x6E726C02, NRL_TAG_PASS = 0x6E726C03,
+    NRL_TAG_RANDOM = 0x6E726C04,
+};
+
+typedef struct nrl_object {
+    unsigned int tag;
+    void *object;          /* a retained Swift object, released by __gc */
+} nrl_object;
+
+/* Vectors are indexed from Lua at every step, so indexing is done here without a call into
+   Swift: the userdata holds the element pointer itself. */
+typedef struct nrl_vector {
+    unsigned int tag;      /* NRL_TAG_VECTOR */
+    void *object;          /* retained Swift owner of the storage */
+    void *data;            /* float or double elements */
+    int count;
+    int is_double;
+    int writable;
+} nrl_vector;
+
+static inline unsigned int nrl_tag(lua_State *L, int idx) {
+    if (lua_type(L, idx) != LUA_TUSERDATA) return 0;
+    nrl_object *o = (nrl_object *)lua_touserdata(L, idx);
+    return (o != NULL && lua_rawlen(L, idx) >= sizeof(nrl_object)) ? o->tag : 0;
+}
+
+static inline nrl_vector *nrl_to_vector(lua_State *L, int idx) {
+    return nrl_tag(L, idx) == NRL_TAG_VECTOR ? (nrl_vector *)lua_touserdata(L, idx) : NULL;
+}
+
+static inline lua_Number nrl_vector_get(const nrl_vector *v, int i) {
+    return v->is_double ? ((const double *)v->data)[i] : (lua_Number)((const float *)v->data)[i];
+}
+
+/* __index: v[i] for 1 <= i <= #v, otherwise a method from the table in upvalue 1. */
+static int nrl_vector_index(lua_State *L) {
+    nrl_vector *v = (nrl_vector *)lua_touserdata(L, 1);
+    int isnum = 0;
+    lua_Integer i = lua_tointegerx(L, 2, &isnum);
+    if (isnum) {
+        if (i < 1 || i > v->count) return luaL_error(L, "vector index %d out of range (1..%d)", (int)i, v->count);
+        lua_pushnumber(L, nrl_vector_get(v, (int)i - 1));
+        return 1;
+    }
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+static int nrl_vector_newindex(lua_State *L) {
+    nrl_vector *v = (nrl_vector *)lua_touserdata(L, 1);
+    int isnum = 0;
+    lua_Integer i = lua_tointegerx(L, 2, &isnum);
+    if (!isnum) return luaL_error(L, "vectors are indexed by integers 1..%d", v->count);
+    if (!v->writable) return luaL_error(L, "this vector is read-only (it shows host state)");
+    if (i < 1 || i > v->count) return luaL_error(L, "vector index %d out of range (1..%d)", (int)i, v->count);
+    lua_Number x = luaL_checknumber(L, 3);
+    if (v->is_double) ((double *)v->data)[i - 1] = x; else ((float *)v->data)[i - 1] = (float)x;
+    return 0;
+}
+
+static int nrl_vector_len(lua_State *L) {
+    lua_pushinteger(L, ((nrl_vector *)lua_touserdata(L, 1))->count);
+    return 1;
+}
+
+static int nrl_vector_tostring(lua_State *L) {
+    nrl_vector *v = (nrl_vector *)lua_touserdata(L, 1);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "vector(%d):", v->count);
+    luaL_addvalue(&b);
+    for (int i = 0; i < v->count && i < 16; i++) {
+        char num[40];
+        snprintf(num, sizeof num, " %.6g", (double)nrl_vector_get(v, i));
+        luaL_addstring(&b, num);
+    }
+    if (v->count > 16) luaL_addstring(&b, " ...");
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* Pushes the vector metatable's C metamethods into the table on top (methods table at `methods`). */
+static inline void nrl_set_vector_metamethods(lua_State *L, int methods) {
+    methods = lua_absindex(L, methods);
+    lua_pushvalue(L, methods);
+    lua_pushcclosure(L, nrl_vector_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, nrl_vector_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, nrl_vector_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, nrl_vector_tostring);
+    lua_setfield(L, -2, "__tostring");
+}
+
+static inline void nrl_push_sandbox_functions(lua_State *L, int env) {
+    env = lua_absindex(L, env);
+    lua_pushcfunction(L, nrl_sandbox_print); lua_setfield(L, env, "print");
+    lua_pushvalue(L, env); lua_pushcclosure(L, nrl_sandbox_load, 1); lua_setfield(L, env, "load");
+    lua_pushcfunction(L, nrl_sandbox_setmetatable); lua_setfield(L, env, "setmetatable");
+    lua_pushcfunction(L, nrl_sandbox_collectgarbage); lua_setfield(L, env, "collectgarbage");
+}
+
+static inline lua_CFunction nrl_libm_pow_function(void) { return nrl_libm_pow; }
+static inline lua_CFunction nrl_cocreate_function(void) { return nrl_sandbox_cocreate; }
 
 #endif

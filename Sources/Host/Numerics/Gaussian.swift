@@ -54,7 +54,7 @@ public enum Gaussian {
     }
 
     @inlinable @inline(__always)
-    @usableFromInline static func sample(_ rng: inout Xoshiro256, _ xt: UnsafeMutablePointer<Double>) -> Double {
+    static func sample(_ rng: inout Xoshiro256, _ xt: UnsafeMutablePointer<Double>) -> Double {
         while true {
             let bits = rng.next()
             let i = Int(bits & 0xFF)
