@@ -36,9 +36,9 @@ final class ExplicitNoiseHebbian: LearningRule {
     }
 
     func learn(rpe: Double) {
-        let scale = Float(gain * rpe)
+        let scale = gain * rpe
         if let trace {
-            network.weights.add(trace, scale: scale)
+            network.weights.add(trace, scale: scale, scaling: .paper)
             trace.zero()
         } else {
             network.weights.addNoiseOuterProducts(noiseOf: noisy, inputsOf: noisy, scale: scale)

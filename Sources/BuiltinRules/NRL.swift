@@ -15,9 +15,8 @@ final class NRL: LearningRule {
     private var actionRandom: Xoshiro256
     /// Delayed form.
     private let trace: NodeNoiseTrace?
-    /// Continuous form: per-layer factor, and Δ of the last step.
-    private let continuousFactors: [Double]
-    private let layerScales: UnsafeMutablePointer<Float>
+    private let scaling: StepScaling
+    /// Continuous form: Δ of the last step.
     private var lastChange = 0.0
 
     init(_ context: RuleContext) {
@@ -28,19 +27,9 @@ final class NRL: LearningRule {
         noisy = network.makePass()
         noiseRandom = context.noiseRandom
         actionRandom = context.actionRandom
-        let scaling = StepScaling(rawValue: context.parameters.choice("scaling"))!
-        if context.learnsEveryStep {
-            trace = nil
-            continuousFactors = scaling.factors(network.shape, layerOwnNorm: true)
-        } else {
-            trace = NodeNoiseTrace(shape: network.shape, scaling: scaling)
-            continuousFactors = []
-        }
-        layerScales = .allocate(capacity: network.shape.layerCount)
-        layerScales.initialize(repeating: 0, count: network.shape.layerCount)
+        scaling = StepScaling(rawValue: context.parameters.choice("scaling"))!
+        trace = context.learnsEveryStep ? nil : NodeNoiseTrace(shape: network.shape, scaling: scaling)
     }
-
-    deinit { layerScales.deallocate() }
 
     func beginEpisode() {}
 
@@ -64,10 +53,8 @@ final class NRL: LearningRule {
             trace.apply(to: network.weights, learningRate: learningRate, rpe: rpe)
             return
         }
-        for l in 0..<network.shape.layerCount {
-            layerScales[l] = Float(learningRate * continuousFactors[l] * rpe * lastChange / noisy.noiseSquaredNorm(layer: l))
-        }
-        network.weights.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, layerScales: layerScales)
+        network.weights.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, scale: learningRate * rpe * lastChange,
+                                              normalization: .layer, scaling: scaling)
     }
 
     static let descriptor = RuleDescriptor(

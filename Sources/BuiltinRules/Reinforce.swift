@@ -12,6 +12,7 @@ final class Reinforce: LearningRule {
     private var actionRandom: Xoshiro256
     /// Σ_t ∇ log π(a_t|s_t) over the episode (delayed tasks).
     private let gradientSum: LayerMatrices?
+    private var lastAction = 0
 
     init(_ context: RuleContext) {
         network = context.network
@@ -28,18 +29,21 @@ final class Reinforce: LearningRule {
     func act(_ observation: UnsafePointer<Float>) -> Int {
         network.forward(observation, into: pass)
         let action = pass.sample(&actionRandom)
-        backprop.computeErrors(pass, weights: network.weights, action: action)
-        if let gradientSum { backprop.accumulate(into: gradientSum, scale: 1, inputsOf: pass) }
+        if let gradientSum {
+            backprop.addLogProbabilityGradient(pass, weights: network.weights, action: action, into: gradientSum, scale: 1)
+        }
+        lastAction = action
         return action
     }
 
     func learn(rpe: Double) {
-        let scale = Float(learningRate * rpe)
+        let scale = learningRate * rpe
         if let gradientSum {
-            network.weights.add(gradientSum, scale: scale)
+            network.weights.add(gradientSum, scale: scale, scaling: .paper)
             gradientSum.zero()
         } else {
-            backprop.accumulate(into: network.weights, scale: scale, inputsOf: pass)
+            backprop.addLogProbabilityGradient(pass, weights: network.weights, action: lastAction,
+                                               into: network.weights, scale: scale)
         }
     }
 

@@ -28,10 +28,9 @@ final class WeightPerturbation: LearningRule {
 
     /// ψ afresh, and W + ψ.
     private func perturb() {
-        let psi = perturbation.values
-        for i in 0..<perturbation.count { psi[i] = Float(sigma * Gaussian.sample(&noiseRandom)) }
+        perturbation.fillNormal(sigma: sigma, &noiseRandom)
         perturbed.copy(from: network.weights)
-        perturbed.add(perturbation, scale: 1)
+        perturbed.add(perturbation, scale: 1, scaling: .paper)
     }
 
     func beginEpisode() {
@@ -45,7 +44,7 @@ final class WeightPerturbation: LearningRule {
     }
 
     func learn(rpe: Double) {
-        network.weights.add(perturbation, scale: Float(learningRate / (sigma * sigma) * rpe))
+        network.weights.add(perturbation, scale: learningRate / (sigma * sigma) * rpe, scaling: .paper)
     }
 
     /// Not in the paper: η = 1e-3 and σ = 0.1 per weight on every task, the best of η ∈ {1e-5, 1e-4, 1e-3}

@@ -66,8 +66,7 @@ final class NetworkFixtureTests: XCTestCase {
                         XCTAssertEqual(pass.preActivation(z.layer - 1)[z.unit], 0, "\(name) t=\(z.t) exact zero")
                     }
                 }
-                backprop.computeErrors(pass, weights: net.weights, action: step.action)
-                backprop.accumulate(into: gradient, scale: 1, inputsOf: pass)
+                backprop.addLogProbabilityGradient(pass, weights: net.weights, action: step.action, into: gradient, scale: 1)
             }
             XCTAssertLessThan(scaleRelativeError(logPis, f.steps!.map { $0.log_pi! }), tolerance, name)
             XCTAssertLessThan(worstLayerError(gradient.toArrays(), f.grad!), tolerance, "\(name) gradient")
@@ -85,7 +84,7 @@ final class NetworkFixtureTests: XCTestCase {
                 rpe = baseline.rpe(forReward: inputs.reward!, trialStart: false)
             }
             XCTAssertEqual(rpe, f.rpe!, accuracy: 1e-15 * max(1, abs(f.rpe!)), name)
-            net.weights.add(gradient, scale: Float(f.lr! * rpe))
+            net.weights.add(gradient, scale: f.lr! * rpe, scaling: .paper)
             XCTAssertLessThan(worstLayerError(net.weights.toArrays(), f.weights_after!), tolerance, "\(name) weights after")
         }
     }
@@ -106,7 +105,7 @@ final class NetworkFixtureTests: XCTestCase {
                 noisy.setNoise(step.noise!)
                 noisy.computeNoisy(sharingFirstLayerWith: clean, net.weights)
                 let dp = noisy.logProbability(of: step.action) - clean.logProbability(of: step.action)
-                trace.addNoiseOuterProducts(noiseOf: noisy, inputsOf: noisy, scale: Float(dp / noisy.noiseSquaredNorm))
+                trace.addNoiseOuterProducts(noiseOf: noisy, inputsOf: noisy, scale: dp, normalization: .network)
                 dps.append(dp); norms.append(noisy.noiseSquaredNorm)
                 cleanLogs.append(clean.logProbability(of: step.action)); noisyLogs.append(noisy.logProbability(of: step.action))
             }
@@ -125,13 +124,12 @@ final class NetworkFixtureTests: XCTestCase {
             // The stored weights_after is the fan_out variant: W_l + lr · n_l · rpe · e_l.
             let fanOut = LayerMatrices(shape: net.shape)
             fanOut.copy(from: net.weights)
-            let scales = (0..<net.shape.layerCount).map { Float(f.lr! * Double(net.shape.outputs($0)) * rpe) }
-            scales.withUnsafeBufferPointer { fanOut.add(trace, layerScales: $0.baseAddress!) }
+            fanOut.add(trace, scale: f.lr! * rpe, scaling: .fanOut)
             XCTAssertLessThan(worstLayerError(fanOut.toArrays(), f.weights_after!), loose, "\(name) fan_out weights")
 
             // The default step has no n_l factor: W_l + lr · rpe · e_l, from the fixture's own trace.
             let expected = zip(f.weights!, f.trace!).map { w, e in zip(w, e).map { wr, er in zip(wr, er).map { $0 + f.lr! * rpe * $1 } } }
-            net.weights.add(trace, scale: Float(f.lr! * rpe))
+            net.weights.add(trace, scale: f.lr! * rpe, scaling: .paper)
             XCTAssertLessThan(worstLayerError(net.weights.toArrays(), expected), loose, "\(name) paper weights")
         }
     }
@@ -151,8 +149,7 @@ final class NetworkFixtureTests: XCTestCase {
         let delta = f.reward! - f.rbar!
         XCTAssertEqual(delta, f.delta!)
         let update = LayerMatrices(shape: net.shape)
-        let scales = norms.map { Float(f.lr! * delta * dp / $0) }
-        scales.withUnsafeBufferPointer { update.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, layerScales: $0.baseAddress!) }
+        update.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, scale: f.lr! * delta * dp, normalization: .layer)
         XCTAssertLessThan(worstLayerError(update.toArrays(), f.delta_weights!), 3e-3)
     }
 
@@ -169,8 +166,7 @@ final class NetworkFixtureTests: XCTestCase {
             let dp = noisy.logProbability(of: step.action) - clean.logProbability(of: step.action)
             let delta = baseline.rpe(forReward: step.reward!, trialStart: step.trial_start!)
             if step.trial_start! { XCTAssertEqual(delta, 0, "δ is exactly 0 at a trial's start") }
-            let scales = (0..<net.shape.layerCount).map { Float(f.lr! * delta * dp / noisy.noiseSquaredNorm(layer: $0)) }
-            scales.withUnsafeBufferPointer { net.weights.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, layerScales: $0.baseAddress!) }
+            net.weights.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, scale: f.lr! * delta * dp, normalization: .layer)
             dps.append(dp); deltas.append(delta); averages.append(baseline.average)
             let sq = net.weights.toArrays().map { $0.flatMap { $0 }.reduce(0) { $0 + $1 * $1 } }
             XCTAssertLessThan(scaleRelativeError(sq, step.weights_sqnorm_after!), tolerance, "t=\(step.t)")
@@ -200,7 +196,7 @@ final class NetworkFixtureTests: XCTestCase {
             var baseline = EpisodicBaseline(gamma: 0.66, average: f.Rbar!)
             let rpe = baseline.rpe(forReturn: f.R!)
             XCTAssertEqual(rpe, f.rpe!, accuracy: 1e-15)
-            net.weights.add(trace, scale: Float(f.lr! * rpe))
+            net.weights.add(trace, scale: f.lr! * rpe, scaling: .paper)
             XCTAssertLessThan(worstLayerError(net.weights.toArrays(), f.weights_after!), tolerance, "\(name) weights after")
         }
     }

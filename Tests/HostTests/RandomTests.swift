@@ -108,7 +108,7 @@ final class RandomTests: XCTestCase {
             noisy.drawNoise(sigma: 1e-3, &rng)
             noisy.computeNoisy(sharingFirstLayerWith: clean, net.weights)
             let dp = noisy.logProbability(of: f.action!) - lp0
-            estimate.addNoiseOuterProducts(noiseOf: noisy, inputsOf: noisy, scale: Float(dp / noisy.noiseSquaredNorm))
+            estimate.addNoiseOuterProducts(noiseOf: noisy, inputsOf: noisy, scale: dp, normalization: .network)
         }
         let est = estimate.toArrays().flatMap { $0.flatMap { $0 } }.map { $0 * Double(f.N!) / Double(samples) }
         let exact = f.grad!.flatMap { $0.flatMap { $0 } }

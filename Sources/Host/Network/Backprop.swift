@@ -41,4 +41,12 @@ public final class Backprop {
             target.addOuter(layer: l, scale: scale, errors + shape.unitOffsets[l], pass.input(l))
         }
     }
+
+    /// target += scale · ∇_W log π(action) for a pass made with `weights` (BP's primitive, shared by
+    /// the native rule and scripts).
+    public func addLogProbabilityGradient(_ pass: ForwardPass, weights: LayerMatrices, action: Int,
+                                          into target: LayerMatrices, scale: Double) {
+        computeErrors(pass, weights: weights, action: action)
+        accumulate(into: target, scale: Float(scale), inputsOf: pass)
+    }
 }

@@ -27,13 +27,6 @@ public final class LayerMatrices {
         values.update(from: other.values, count: count)
     }
 
-    /// self_l += scale_l · other_l for every layer.
-    public func add(_ other: LayerMatrices, layerScales: UnsafePointer<Float>) {
-        for l in 0..<shape.layerCount {
-            Kernels.axpy(layerScales[l], other.layer(l), layer(l), shape.inputs(l) * shape.outputs(l))
-        }
-    }
-
     /// self += scale · other.
     public func add(_ other: LayerMatrices, scale: Float) {
         Kernels.axpy(scale, other.values, values, count)
@@ -49,17 +42,37 @@ public final class LayerMatrices {
         }
     }
 
-    /// Layer l += scale · ξ_l x_{l−1}ᵀ for every layer, with ξ the node noise of `noiseOf` and x the
-    /// layer inputs of `inputsOf` (often the same pass). The node-perturbation outer product of NRL and RMHL.
+    /// Layer l += (scale · k_l / norm_l) · ξ_l x_{l−1}ᵀ for every layer, with ξ the node noise of
+    /// `noiseOf`, x the layer inputs of `inputsOf` (often the same pass), norm_l from `normalization`
+    /// and k_l from `scaling`. The node-perturbation outer product of NRL, RMHL and NP; native rules
+    /// and scripts share it, so a script and its native twin compute the same numbers.
     @inline(__always)
-    public func addNoiseOuterProducts(noiseOf: ForwardPass, inputsOf: ForwardPass, scale: Float) {
-        for l in 0..<shape.layerCount { addOuter(layer: l, scale: scale, noiseOf.noise(l), inputsOf.input(l)) }
+    public func addNoiseOuterProducts(noiseOf: ForwardPass, inputsOf: ForwardPass, scale: Double,
+                                      normalization: NoiseNormalization = .none, scaling: StepScaling = .paper) {
+        let networkNorm = normalization == .network ? noiseOf.noiseSquaredNorm : 1
+        for l in 0..<shape.layerCount {
+            let norm: Double
+            switch normalization {
+            case .none: norm = 1
+            case .network: norm = networkNorm
+            case .layer: norm = noiseOf.noiseSquaredNorm(layer: l)
+            }
+            let k = scaling.factor(layer: l, of: shape, normalization: normalization)
+            addOuter(layer: l, scale: Float(scale * k / norm), noiseOf.noise(l), inputsOf.input(l))
+        }
     }
 
-    /// The same with one scale per layer.
-    @inline(__always)
-    public func addNoiseOuterProducts(noiseOf: ForwardPass, inputsOf: ForwardPass, layerScales: UnsafePointer<Float>) {
-        for l in 0..<shape.layerCount { addOuter(layer: l, scale: layerScales[l], noiseOf.noise(l), inputsOf.input(l)) }
+    /// self_l += Float(scale · k_l) · other_l for every layer: applying a trace or a gradient.
+    public func add(_ other: LayerMatrices, scale: Double, scaling: StepScaling) {
+        for l in 0..<shape.layerCount {
+            let k = scaling.factor(layer: l, of: shape, normalization: .network)
+            Kernels.axpy(Float(scale * k), other.layer(l), layer(l), shape.inputs(l) * shape.outputs(l))
+        }
+    }
+
+    /// Every element = Float(σ · N(0, 1)), in order, from `rng` (weight perturbations).
+    public func fillNormal(sigma: Double, _ rng: inout Xoshiro256) {
+        Gaussian.fill(values, count: count, sigma: sigma, &rng)
     }
 
     public var allFinite: Bool { Kernels.allFinite(values, count) }
