@@ -44,13 +44,17 @@ enum { NRL_STOP_NONE = 0, NRL_STOP_INSTRUCTIONS = 1, NRL_STOP_MEMORY = 2, NRL_ST
 
 typedef struct nrl_limits {
     lua_State *main;
+    void *host;                   /* the Swift LuaState that owns this state */
     size_t memory_used;
     size_t memory_limit;          /* bytes; 0 = none */
     int host_depth;               /* > 0 while host code runs: allocations never fail there */
     long long instruction_budget; /* per call into the script; 0 = none */
     long long instructions;       /* counted since the current call's hook was armed */
-    double deadline;              /* CLOCK_MONOTONIC seconds for the current call; 0 = none */
-    int hook_armed;
+    double seconds_per_call;      /* 0 = no clock limit */
+    double deadline;              /* CLOCK_MONOTONIC seconds; 0 = not yet set for this call */
+    volatile int hook_armed;
+    volatile int in_call;         /* a call into the script is running */
+    volatile long long call_serial; /* counts calls, so the watchdog can tell a long call from many short ones */
     int stop;                     /* NRL_STOP_*: sticky until the host clears it */
     char where[512];              /* "file:line" of the script line running when it stopped */
     long long print_bytes, print_limit;
@@ -64,10 +68,10 @@ static inline double nrl_now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* The limits live in the state's extra space (copied into every coroutine), so finding them
+   costs no call. */
 static inline nrl_limits *nrl_limits_of(lua_State *L) {
-    void *ud = NULL;
-    lua_getallocf(L, &ud);
-    return (nrl_limits *)ud;
+    return *(nrl_limits **)lua_getextraspace(L);
 }
 
 /* The innermost script line on L's stack, as "file:line". */
@@ -89,25 +93,51 @@ static void nrl_hook(lua_State *L, lua_Debug *ar) {
     if (g->stop == NRL_STOP_NONE) {
         g->instructions += NRL_HOOK_COUNT;
         if (g->instruction_budget > 0 && g->instructions > g->instruction_budget) g->stop = NRL_STOP_INSTRUCTIONS;
-        else if (g->deadline > 0 && nrl_now() > g->deadline) g->stop = NRL_STOP_TIME;
-        else return;
+        else if (g->seconds_per_call > 0) {
+            /* The clock starts at the call's first hook (1000 instructions in): reading it at every
+               call would cost more than the calls themselves. */
+            double now = nrl_now();
+            if (g->deadline == 0) { g->deadline = now + g->seconds_per_call; return; }
+            if (now <= g->deadline) return;
+            g->stop = NRL_STOP_TIME;
+        } else return;
     }
     if (g->where[0] == 0) nrl_record_where(L, g);
+    g->hook_armed = 1;
     lua_sethook(L, nrl_hook, LUA_MASKCOUNT, 1);
     lua_pushliteral(L, "nrlhost: script stopped by a limit");
     lua_error(L);
 }
 
-/* Arms the count hook on L (async-safe: lua_sethook may be called from another thread). */
-static inline void nrl_arm_hook(lua_State *L) {
-    nrl_limits *g = nrl_limits_of(L);
+/* The count hook costs every Lua instruction a detour, so the main thread runs without it and a
+   watchdog thread arms it (lua_sethook is async-safe) once a single call has run for a while:
+   ordinary calls pay nothing, and a runaway one is still counted and stopped. Coroutines always
+   run hooked (see nrl_sandbox_cocreate). */
+static inline void nrl_arm_hook(nrl_limits *g) {
     g->hook_armed = 1;
-    lua_sethook(L, nrl_hook, LUA_MASKCOUNT, NRL_HOOK_COUNT);
+    lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, NRL_HOOK_COUNT);
 }
-static inline void nrl_disarm_hook(lua_State *L) {
-    nrl_limits *g = nrl_limits_of(L);
-    g->hook_armed = 0;
-    lua_sethook(L, NULL, 0, 0);
+
+static inline void nrl_begin_call(nrl_limits *g) {
+    g->instructions = 0;
+    g->deadline = 0;
+    g->call_serial++;
+    g->in_call = 1;
+}
+
+static inline void nrl_end_call(nrl_limits *g) {
+    g->in_call = 0;
+    if (g->hook_armed && g->stop == NRL_STOP_NONE) {
+        g->hook_armed = 0;
+        lua_sethook(g->main, NULL, 0, 0);
+    }
+}
+
+/* One watchdog tick: arms the hook if the same call was already running at the previous tick. */
+static inline void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial) {
+    long long serial = g->call_serial;
+    if (g->in_call && !g->hook_armed && serial == *seen_serial) nrl_arm_hook(g);
+    *seen_serial = serial;
 }
 
 /* The allocator behind the memory cap. Script code gets NULL (a Lua memory error) past the cap,
@@ -124,7 +154,7 @@ static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         && g->memory_used - old + nsize > g->memory_limit) {
         if (g->stop == NRL_STOP_NONE) {
             g->stop = NRL_STOP_MEMORY;
-            if (g->main) { nrl_record_where(g->main, g); lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+            if (g->main) { nrl_record_where(g->main, g); g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
         }
         return NULL;
     }
@@ -142,6 +172,16 @@ static int nrl_panic(lua_State *L) {
     return 0;
 }
 
+/* Opens the libraries the sandbox draws from (not io, os, package or debug). */
+static inline void nrl_open_libraries(lua_State *L) {
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1); lua_pop(L, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1); lua_pop(L, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1); lua_pop(L, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1); lua_pop(L, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1); lua_pop(L, 1);
+    luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1); lua_pop(L, 1);
+}
+
 /* A new state whose allocator enforces `g`'s memory cap. */
 static inline lua_State *nrl_newstate(nrl_limits *g) {
     memset(g, 0, sizeof *g);
@@ -149,6 +189,7 @@ static inline lua_State *nrl_newstate(nrl_limits *g) {
     lua_State *L = lua_newstate(nrl_alloc, g);
     if (L) {
         g->main = L;
+        *(nrl_limits **)lua_getextraspace(L) = g;
         lua_atpanic(L, nrl_panic);
         lua_setwarnf(L, NULL, NULL);
     }
@@ -179,6 +220,7 @@ static int nrl_native_trampoline(lua_State *L) {
     if (g->memory_limit > 0 && g->memory_used > g->memory_limit && g->stop == NRL_STOP_NONE) {
         g->stop = NRL_STOP_MEMORY;
         nrl_record_where(L, g);
+        g->hook_armed = 1;
         lua_sethook(L, nrl_hook, LUA_MASKCOUNT, 1);
         lua_pushliteral(L, "nrlhost: script stopped by a limit");
         return lua_error(L);
@@ -204,16 +246,19 @@ static int nrl_traceback_handler(lua_State *L) {
     return 1;
 }
 
-/* lua_pcall with the traceback handler; script code runs with the memory cap in force. */
+/* Puts the traceback handler at stack index 1, where nrl_pcall expects it; the host keeps it
+   there (it never clears the stack below index 1). */
+static inline void nrl_push_traceback_handler(lua_State *L) {
+    lua_settop(L, 0);
+    lua_pushcfunction(L, nrl_traceback_handler);
+}
+
+/* lua_pcall with the traceback handler at index 1; script code runs with the memory cap in force. */
 static inline int nrl_pcall(lua_State *L, int nargs, int nresults) {
     nrl_limits *g = nrl_limits_of(L);
-    int base = lua_gettop(L) - nargs;
-    lua_pushcfunction(L, nrl_traceback_handler);
-    lua_insert(L, base);
     g->host_depth--;
-    int status = lua_pcall(L, nargs, nresults, base);
+    int status = lua_pcall(L, nargs, nresults, 1);
     g->host_depth++;
-    lua_remove(L, base);
     return status;
 }
 
@@ -364,10 +409,17 @@ typedef struct nrl_vector {
     int writable;
 } nrl_vector;
 
+/* Only the host makes userdata in a state (the io library, whose files are userdata, is never
+   opened, and no function hands scripts a light userdata), so every userdata starts with a tag. */
 static inline unsigned int nrl_tag(lua_State *L, int idx) {
-    if (lua_type(L, idx) != LUA_TUSERDATA) return 0;
     nrl_object *o = (nrl_object *)lua_touserdata(L, idx);
-    return (o != NULL && lua_rawlen(L, idx) >= sizeof(nrl_object)) ? o->tag : 0;
+    return o != NULL ? o->tag : 0;
+}
+
+/* The live host object of type `tag` at idx, or NULL. */
+static inline void *nrl_object_at(lua_State *L, int idx, unsigned int tag) {
+    nrl_object *o = (nrl_object *)lua_touserdata(L, idx);
+    return (o != NULL && o->tag == tag) ? o->object : NULL;
 }
 
 static inline nrl_vector *nrl_to_vector(lua_State *L, int idx) {

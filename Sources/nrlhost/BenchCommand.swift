@@ -21,7 +21,7 @@ struct BenchCommand: ParsableCommand {
         let registry = BuiltinRules.registry()
         var results: [BenchmarkResult] = []
         for env in EnvironmentCatalog.builtinNames {
-            results.append(Benchmark.environment(env, seconds: seconds))
+            results.append(try Benchmark.environment(env, seconds: seconds))
             if !json { printRow(results.last!) }
             for rule in ["nrl", "rmhl", "bp"] {
                 results.append(try Benchmark.training(rule: rule, environment: env, registry: registry, seconds: seconds))

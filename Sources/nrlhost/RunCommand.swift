@@ -13,41 +13,29 @@ struct RunCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Rule name (see `nrlhost rules`).")
-    var rule: String
+    @Argument(help: "The rule: a builtin name (nrl, bp, … see `nrlhost rules`) or a Lua rule script (scripts/nrl.lua).")
+    var ruleArgument: String?
 
-    @Option(help: "Environment name (see `nrlhost envs`).")
-    var env: String
+    @Option(name: .customLong("rule"), help: "The rule, as an option (same as the argument).")
+    var ruleOption: String?
 
-    @Option(help: "Episodes (trials for reaching). Default: the paper's count for the environment.")
-    var episodes: Int?
+    @OptionGroup var options: RunOptions
 
-    @Option(help: "Seed of the environment, the noise and the action sampling.")
-    var seed: UInt64 = 42
+    @Flag(help: "Reload the rule script when its file changes (at the next episode boundary).")
+    var watch = false
 
-    @Option(name: .customLong("init-seed"), help: "Seed of the initial weights (default: --seed; the authors' code uses 42 in every run).")
-    var initSeed: UInt64?
-
-    @Option(help: "Units per hidden layer. Default: the paper's width for the environment.")
-    var hidden: Int?
-
-    @Option(help: "Hidden layers.")
-    var layers: Int?
-
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Rule parameter, e.g. --set lr=0.01 --set scaling=fan_out.", valueName: "key=value"))
-    var settings: [String] = []
-
-    @Option(help: "Folder for episodes.csv (return and length per episode) and run.json (the full spec and outcome).")
+    @Option(help: "Folder for episodes.csv (return and length per episode), metrics.csv (what the script logged) and run.json (the full spec and outcome).")
     var out: String?
 
     func run() throws {
-        let registry = BuiltinRules.registry()
-        let spec: RunSpec
+        guard let rule = ruleArgument ?? ruleOption else {
+            throw ValidationError("name a rule: nrlhost run scripts/nrl.lua, or nrlhost run --rule nrl --env cartpole")
+        }
+        let events = ScriptEventDisplay()
+        let (registry, spec) = try failOnScriptError { try options.resolve(rule: rule, watch: watch, onEvent: events.handle) }
         let session: Session
         do {
-            spec = try RunRequest(rule: rule, environment: env, episodes: episodes, seed: seed, initSeed: initSeed,
-                                  hidden: hidden, layers: layers, settings: settings).resolve(in: registry)
-            session = try Session(spec: spec, registry: registry)
+            session = try failOnScriptError { try Session(spec: spec, registry: registry) }
         } catch let e as UsageError {
             throw ValidationError(e.description)
         }
@@ -64,6 +52,7 @@ struct RunCommand: ParsableCommand {
         let trainer = Trainer(session: session)
         trainer.shouldStop = { Interruption.isRequested }
         let progress = ProgressDisplay(total: spec.episodes, label: "\(spec.rule)/\(spec.environment)")
+        events.progress = progress
         var recent = RecentReturns(capacity: 50)
         var completed = 0, steps = 0
         let start = Date()
@@ -87,9 +76,15 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(130)
             }
         } catch let e as TrainingError {
+            try fail(e.description)
+        } catch let e as ScriptError {
+            try fail(e.description)
+        }
+        func fail(_ message: String) throws -> Never {
             progress.finish()
-            try directory?.finish(outcome("failed", e.description, nil))
-            printError(e.description + (directory.map { "; episodes 1–\(completed) are in \($0.url.path)" } ?? ""))
+            try directory?.finish(outcome("failed", message, nil))
+            let kept = completed > 0 ? "episodes 1–\(completed) are saved in \(directory?.url.path ?? "(no --out folder)")" : "no episode had finished"
+            printError(message + "\n  (the run stopped in episode \(completed + 1); \(kept))")
             throw ExitCode(1)
         }
     }

@@ -44,13 +44,13 @@ final class RunDeterminismTests: XCTestCase {
         let c = try Session(spec: spec(1, 43), registry: registry)
         XCTAssertEqual(a.network.weights.toArrays(), b.network.weights.toArrays())
         XCTAssertNotEqual(a.network.weights.toArrays(), c.network.weights.toArrays())
-        let observation = { (s: Session) -> [Float] in
+        let observation = { (s: Session) throws -> [Float] in
             var o = [Float](repeating: 0, count: 4)
-            o.withUnsafeMutableBufferPointer { s.environment.reset(observation: $0.baseAddress!) }
+            try o.withUnsafeMutableBufferPointer { try s.environment.reset(observation: $0.baseAddress!) }
             return o
         }
-        XCTAssertEqual(observation(a), observation(c))
-        XCTAssertNotEqual(observation(a), observation(b))
+        XCTAssertEqual(try observation(a), try observation(c))
+        XCTAssertNotEqual(try observation(a), try observation(b))
         XCTAssertEqual(try RunRequest(rule: "nrl", environment: "cartpole", seed: 9).resolve(in: registry).initSeed, 9)
     }
 

@@ -98,14 +98,14 @@ final class EnvironmentTests: XCTestCase {
             let env = try XCTUnwrap(EnvironmentCatalog.make(name, seed: 3))
             XCTAssertEqual(env.info.maxEpisodeSteps, 500)
             let observation = Observation(env.info.observationSize)
-            env.reset(observation: observation.pointer)
+            try env.reset(observation: observation.pointer)
             for step in 1...500 {
-                let outcome = env.step(policy(observation.values), observation: observation.pointer)
+                let outcome = try env.step(policy(observation.values), observation: observation.pointer)
                 XCTAssertFalse(outcome.terminated, "\(name) step \(step)")
                 XCTAssertEqual(outcome.truncated, step == 500, "\(name) step \(step)")
             }
-            env.reset(observation: observation.pointer)
-            XCTAssertFalse(env.step(1, observation: observation.pointer).truncated, "\(name): reset restarts the clock")
+            try env.reset(observation: observation.pointer)
+            XCTAssertFalse(try env.step(1, observation: observation.pointer).truncated, "\(name): reset restarts the clock")
         }
     }
 

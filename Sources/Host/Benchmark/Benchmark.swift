@@ -40,13 +40,13 @@ public struct BenchmarkResult: Codable, Sendable {
 
 public enum Benchmark {
     /// The environment alone: random actions, reset at every episode end.
-    public static func environment(_ name: String, seconds: Double) -> BenchmarkResult {
+    public static func environment(_ name: String, seconds: Double) throws -> BenchmarkResult {
         let env = EnvironmentCatalog.make(name, seed: 1)!
         let info = env.info
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
         defer { observation.deallocate() }
         var random = RandomStream.actions.generator(seed: 1)
-        env.reset(observation: observation)
+        try env.reset(observation: observation)
         var steps = 0
         let start = DispatchTime.now().uptimeNanoseconds
         let budget = UInt64(seconds * 1e9)
@@ -54,9 +54,9 @@ public enum Benchmark {
         while DispatchTime.now().uptimeNanoseconds - start < budget {
             for _ in 0..<10_000 {
                 let action = Int(random.next() % UInt64(info.actionCount))
-                let outcome = env.step(action, observation: observation)
+                let outcome = try env.step(action, observation: observation)
                 sink += observation[0]
-                if outcome.terminated || outcome.truncated { env.reset(observation: observation) }
+                if outcome.terminated || outcome.truncated { try env.reset(observation: observation) }
             }
             steps += 10_000
         }

@@ -54,9 +54,10 @@ public struct EnvironmentInfo: Sendable, Equatable {
 public protocol Environment: AnyObject {
     var info: EnvironmentInfo { get }
     /// Draws a start state from the environment's own random stream and writes the observation.
-    func reset(observation: UnsafeMutablePointer<Float>)
+    func reset(observation: UnsafeMutablePointer<Float>) throws
     /// Applies `action` (already checked to be in range) and writes the next observation.
-    func step(_ action: Int, observation: UnsafeMutablePointer<Float>) -> StepOutcome
+    /// Environments written as scripts throw `ScriptError` when the script fails.
+    func step(_ action: Int, observation: UnsafeMutablePointer<Float>) throws -> StepOutcome
 }
 
 /// Gymnasium's TimeLimit wrapper: `truncated` once `maxEpisodeSteps` steps have been taken since reset.
@@ -76,17 +77,17 @@ public final class TimeLimit: Environment {
         return i
     }
 
-    public func reset(observation: UnsafeMutablePointer<Float>) {
+    public func reset(observation: UnsafeMutablePointer<Float>) throws {
         elapsed = 0
-        inner.reset(observation: observation)
+        try inner.reset(observation: observation)
     }
 
     /// Restarts the step count without touching the inner environment (for tests that set a state).
     public func restartClock() { elapsed = 0 }
 
     @inline(__always)
-    public func step(_ action: Int, observation: UnsafeMutablePointer<Float>) -> StepOutcome {
-        var outcome = inner.step(action, observation: observation)
+    public func step(_ action: Int, observation: UnsafeMutablePointer<Float>) throws -> StepOutcome {
+        var outcome = try inner.step(action, observation: observation)
         elapsed += 1
         if elapsed >= maxEpisodeSteps { outcome.truncated = true }
         return outcome

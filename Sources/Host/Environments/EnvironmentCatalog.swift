@@ -5,6 +5,7 @@ public enum EnvironmentCatalog {
     /// The built-in name for `s`, which may also be the Gymnasium/NeuroGym id
     /// ("CartPole-v1", "Acrobot-v1", "Reaching1D-v0"); case does not matter.
     public static func canonicalName(_ s: String) -> String? {
+        if isScript(s) { return s }
         switch s.lowercased() {
         case "cartpole", "cartpole-v1": return "cartpole"
         case "acrobot", "acrobot-v1": return "acrobot"
@@ -22,8 +23,21 @@ public enum EnvironmentCatalog {
         }
     }
 
-    /// A fresh environment whose random draws come from the run's environment stream under `seed`.
-    /// CartPole and Acrobot come wrapped in their 500-step `TimeLimit`, as `gym.make` does.
+    /// Whether `name` names an environment script (a .lua file) rather than a built-in.
+    public static func isScript(_ name: String) -> Bool { name.hasSuffix(".lua") }
+
+    /// A fresh environment — built-in or script — seeded from the run's environment stream under
+    /// `seed`, with its step limit applied.
+    public static func make(_ name: String, seed: UInt64, limits: ScriptLimits) throws -> Environment {
+        if isScript(name) { return try ScriptEnvironment.make(path: name, seed: seed, limits: limits) }
+        guard let env = make(name, seed: seed) else {
+            throw UsageError("unknown environment '\(name)'; known environments: \(builtinNames.joined(separator: ", ")), or a .lua file")
+        }
+        return env
+    }
+
+    /// A fresh built-in environment whose random draws come from the run's environment stream under
+    /// `seed`. CartPole and Acrobot come wrapped in their 500-step `TimeLimit`, as `gym.make` does.
     public static func make(_ name: String, seed: UInt64) -> Environment? {
         let rng = RandomStream.environment.generator(seed: seed)
         switch canonicalName(name) {

@@ -2,10 +2,12 @@ import Foundation
 
 /// A run's results on disk, written as the run goes so that nothing already computed is lost:
 /// - `episodes.csv`: episode, return, length — one line per episode, flushed at least every second;
+/// - `metrics.csv`: episode, name, value — what a script logged with `log(name, value)`;
 /// - `run.json`: the full spec (every parameter, seeds, version) and, once the run ends, how it ended.
 public final class RunDirectory {
     public let url: URL
     private let csv: UnsafeMutablePointer<FILE>
+    private var metrics: UnsafeMutablePointer<FILE>?
     private var lastFlush = Date()
     private let spec: RunSpec
     private let started = Date()
@@ -46,19 +48,36 @@ public final class RunDirectory {
         try writeRecord(Outcome(status: "running", message: nil, episodesCompleted: 0, steps: 0, seconds: 0, finalPerformance: nil))
     }
 
-    deinit { fclose(csv) }
+    deinit {
+        fclose(csv)
+        if let metrics { fclose(metrics) }
+    }
 
     public func append(_ record: EpisodeRecord) {
         fputs("\(record.episode),\(record.totalReward),\(record.length)\n", csv)
-        if Date().timeIntervalSince(lastFlush) >= 1 {
-            fflush(csv)
-            lastFlush = Date()
+        if !record.metrics.isEmpty {
+            if metrics == nil {
+                metrics = fopen(url.appendingPathComponent("metrics.csv").path, "w")
+                if let metrics { fputs("episode,name,value\n", metrics) }
+            }
+            if let metrics {
+                for (name, value) in record.metrics.sorted(by: { $0.key < $1.key }) {
+                    fputs("\(record.episode),\(name),\(value)\n", metrics)
+                }
+            }
         }
+        if Date().timeIntervalSince(lastFlush) >= 1 { flush() }
+    }
+
+    private func flush() {
+        fflush(csv)
+        if let metrics { fflush(metrics) }
+        lastFlush = Date()
     }
 
     /// Flushes the episodes and records how the run ended.
     public func finish(_ outcome: Outcome) throws {
-        fflush(csv)
+        flush()
         try writeRecord(outcome)
     }
 

@@ -3,11 +3,17 @@
 /// hands it the reward prediction error. The rule owns whatever traces it keeps.
 public protocol LearningRule: AnyObject {
     /// Called before the first step of every episode (trial, for continuing tasks).
-    func beginEpisode()
+    func beginEpisode() throws
     /// The action (0-based) for `observation`; records what `learn` will need.
-    func act(_ observation: UnsafePointer<Float>) -> Int
+    func act(_ observation: UnsafePointer<Float>) throws -> Int
     /// Updates the weights from the reward prediction error δ.
-    func learn(rpe: Double)
+    func learn(rpe: Double) throws
+    /// Custom per-episode metrics (scripts' `log(name, value)`), read once at the end of each episode.
+    func takeEpisodeMetrics() -> [String: Double]
+}
+
+extension LearningRule {
+    public func takeEpisodeMetrics() -> [String: Double] { [:] }
 }
 
 /// Everything a rule gets when a run starts.
@@ -19,29 +25,52 @@ public struct RuleContext {
     public let noiseRandom: Xoshiro256
     /// Stream for action sampling.
     public let actionRandom: Xoshiro256
+    /// Stream for a script's own randomness (`ctx.rng`, `math.random`).
+    public let scriptRandom: Xoshiro256
+
+    /// Learning every step (from r_t − r̄) or once per episode (from the return).
+    public let learnsEveryStep: Bool
 
     public init(network: Network, environment: EnvironmentInfo, parameters: Parameters,
-                noiseRandom: Xoshiro256, actionRandom: Xoshiro256) {
+                noiseRandom: Xoshiro256, actionRandom: Xoshiro256, scriptRandom: Xoshiro256 = Xoshiro256(seed: 0),
+                learnsEveryStep: Bool? = nil) {
         self.network = network
         self.environment = environment
         self.parameters = parameters
         self.noiseRandom = noiseRandom
         self.actionRandom = actionRandom
+        self.scriptRandom = scriptRandom
+        self.learnsEveryStep = learnsEveryStep ?? (environment.rewardTiming == .immediate)
     }
+}
 
-    /// Learning every step (immediate reward) or once per episode (delayed reward).
-    public var learnsEveryStep: Bool { environment.rewardTiming == .immediate }
+/// When a rule learns.
+public enum LearningSchedule: String, Sendable, CaseIterable {
+    /// Every step on immediate-reward tasks, once per episode on delayed ones.
+    case byTask = "auto"
+    case everyStep = "step"
+    case episodeEnd = "episode"
+
+    public func learnsEveryStep(on environment: EnvironmentInfo) -> Bool {
+        switch self {
+        case .byTask: return environment.rewardTiming == .immediate
+        case .everyStep: return true
+        case .episodeEnd: return false
+        }
+    }
 }
 
 /// Defaults a rule proposes for one environment (the paper's Table 2 for the builtin rules).
 public struct RuleDefaults: Sendable {
     public var parameters: [String: ParameterValue]
     public var hidden: Int?
+    public var layers: Int?
     public var episodes: Int?
 
-    public init(parameters: [String: ParameterValue] = [:], hidden: Int? = nil, episodes: Int? = nil) {
+    public init(parameters: [String: ParameterValue] = [:], hidden: Int? = nil, layers: Int? = nil, episodes: Int? = nil) {
         self.parameters = parameters
         self.hidden = hidden
+        self.layers = layers
         self.episodes = episodes
     }
 }
@@ -53,15 +82,24 @@ public struct RuleDescriptor {
     public let parameters: [ParameterSpec]
     /// Overrides of the parameter defaults (and network width, episode count) for an environment.
     public let defaults: (_ environment: String) -> RuleDefaults
+    public let schedule: LearningSchedule
+    /// The environment the rule runs on when none is named (scripts may declare one).
+    public let defaultEnvironment: String?
+    /// The script file, for rules written in Lua.
+    public let script: String?
     public let make: (RuleContext) throws -> LearningRule
 
     public init(name: String, summary: String, parameters: [ParameterSpec],
                 defaults: @escaping (String) -> RuleDefaults = { _ in RuleDefaults() },
+                schedule: LearningSchedule = .byTask, defaultEnvironment: String? = nil, script: String? = nil,
                 make: @escaping (RuleContext) throws -> LearningRule) {
         self.name = name
         self.summary = summary
         self.parameters = parameters
         self.defaults = defaults
+        self.schedule = schedule
+        self.defaultEnvironment = defaultEnvironment
+        self.script = script
         self.make = make
     }
 

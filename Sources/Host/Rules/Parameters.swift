@@ -36,6 +36,8 @@ public struct ParameterSpec: Sendable {
         case real(ClosedRange<Double>)
         case integer(ClosedRange<Int>)
         case choice([String])
+        /// Any string.
+        case text
     }
 
     /// The range of a real parameter that must be strictly positive (a noise level, say).
@@ -66,6 +68,7 @@ public struct ParameterSpec: Sendable {
             if r.upperBound == .max { return "an integer ≥ \(r.lowerBound)" }
             return "an integer in \(r.lowerBound)...\(r.upperBound)"
         case .choice(let options): return "one of " + options.joined(separator: ", ")
+        case .text: return "a string"
         }
     }
 
@@ -82,6 +85,8 @@ public struct ParameterSpec: Sendable {
         case .choice(let options):
             guard options.contains(text) else { throw bad() }
             return .choice(text)
+        case .text:
+            return .choice(text)
         }
     }
 
@@ -91,7 +96,7 @@ public struct ParameterSpec: Sendable {
         case (.real, .integer(let i)): return try parse(String(Double(i)))
         case (.real, .real(let d)): return try parse(String(d))
         case (.integer, .integer(let i)): return try parse(String(i))
-        case (.choice, .choice(let s)): return try parse(s)
+        case (.choice, .choice(let s)), (.text, .choice(let s)): return try parse(s)
         default: throw ParameterError("parameter '\(name)' must be \(accepted), got '\(value)'")
         }
     }

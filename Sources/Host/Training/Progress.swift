@@ -5,7 +5,9 @@ import Foundation
 public final class ProgressDisplay {
     private let total: Int
     private let label: String
-    private let isTerminal: Bool
+    public let isTerminal: Bool
+    /// Shown after the progress (e.g. the last script reload, or why it failed).
+    public var note: String?
     private let interval: Double
     private var last = 0.0
     private var recent = RecentReturns(capacity: 50)
@@ -28,8 +30,9 @@ public final class ProgressDisplay {
         last = elapsed
         let rate = elapsed > 0 ? Double(steps) / elapsed : 0
         let left = record.episode > 0 ? elapsed / Double(record.episode) * Double(total - record.episode) : 0
-        let line = String(format: "%@ episode %d/%d  mean return (last 50) %.1f  %@ steps/s  %@ left",
+        var line = String(format: "%@ episode %d/%d  mean return (last 50) %.1f  %@ steps/s  %@ left",
                           label, record.episode, total, recent.mean ?? 0, Self.compact(rate), Self.duration(left))
+        if let note, isTerminal { line += "  [\(note)]" }
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
             wroteLine = true

@@ -17,10 +17,15 @@ public struct RunSpec: Codable, Equatable, Sendable {
     public var hidden: Int
     public var layers: Int
     public var parameters: Parameters
+    /// The rule script, when the rule is one.
+    public var script: String?
+    /// Limits for scripts (rule and environment).
+    public var limits: ScriptLimits
     public var version: String
 
     public init(rule: String, environment: String, episodes: Int, seed: UInt64, initSeed: UInt64,
-                hidden: Int, layers: Int, parameters: Parameters, version: String = NRLHostVersion.current) {
+                hidden: Int, layers: Int, parameters: Parameters, script: String? = nil,
+                limits: ScriptLimits = .standard, version: String = NRLHostVersion.current) {
         self.rule = rule
         self.environment = environment
         self.episodes = episodes
@@ -29,6 +34,8 @@ public struct RunSpec: Codable, Equatable, Sendable {
         self.hidden = hidden
         self.layers = layers
         self.parameters = parameters
+        self.script = script
+        self.limits = limits
         self.version = version
     }
 }
@@ -49,9 +56,10 @@ public struct RunRequest: Sendable {
     public var hidden: Int?
     public var layers: Int?
     public var settings: [String]
+    public var limits: ScriptLimits
 
     public init(rule: String, environment: String, episodes: Int? = nil, seed: UInt64 = 0, initSeed: UInt64? = nil,
-                hidden: Int? = nil, layers: Int? = nil, settings: [String] = []) {
+                hidden: Int? = nil, layers: Int? = nil, settings: [String] = [], limits: ScriptLimits = .standard) {
         self.rule = rule
         self.environment = environment
         self.episodes = episodes
@@ -60,6 +68,12 @@ public struct RunRequest: Sendable {
         self.hidden = hidden
         self.layers = layers
         self.settings = settings
+        self.limits = limits
+    }
+
+    /// The keys the user set with `key=value`.
+    public var explicitKeys: Set<String> {
+        Set(settings.compactMap { s in s.firstIndex(of: "=").map { String(s[..<$0]).trimmingCharacters(in: .whitespaces) } })
     }
 
     /// Fills in every default (the rule's, then the rule's for this environment, then the user's) and
@@ -69,8 +83,9 @@ public struct RunRequest: Sendable {
             throw UsageError("unknown rule '\(rule)'; known rules: \(registry.names.joined(separator: ", "))")
         }
         guard let env = EnvironmentCatalog.canonicalName(environment) else {
-            throw UsageError("unknown environment '\(environment)'; known environments: \(EnvironmentCatalog.builtinNames.joined(separator: ", "))")
+            throw UsageError("unknown environment '\(environment)'; known environments: \(EnvironmentCatalog.builtinNames.joined(separator: ", ")), or a .lua file")
         }
+        let environmentDefaults = try EnvironmentCatalog.isScript(env) ? ScriptEnvironment.declaration(path: env, limits: limits).defaults : RuleDefaults()
         let defaults = descriptor.defaults(env)
         var values: [String: ParameterValue] = [:]
         for p in descriptor.parameters { values[p.name] = p.defaultValue }
@@ -90,13 +105,14 @@ public struct RunRequest: Sendable {
             }
             do { values[key] = try p.parse(text) } catch let e as ParameterError { throw UsageError(e.description) }
         }
-        let hidden = self.hidden ?? defaults.hidden ?? 64
-        let layers = self.layers ?? 1
-        let episodes = self.episodes ?? defaults.episodes ?? 1_000
+        let hidden = self.hidden ?? defaults.hidden ?? environmentDefaults.hidden ?? 64
+        let layers = self.layers ?? defaults.layers ?? 1
+        let episodes = self.episodes ?? defaults.episodes ?? environmentDefaults.episodes ?? 1_000
         guard hidden >= 1 else { throw UsageError("--hidden must be at least 1, got \(hidden)") }
         guard layers >= 1 else { throw UsageError("--layers must be at least 1 (hidden layers), got \(layers)") }
         guard episodes >= 1 else { throw UsageError("--episodes must be at least 1, got \(episodes)") }
         return RunSpec(rule: descriptor.name, environment: env, episodes: episodes, seed: seed,
-                       initSeed: initSeed ?? seed, hidden: hidden, layers: layers, parameters: Parameters(values))
+                       initSeed: initSeed ?? seed, hidden: hidden, layers: layers, parameters: Parameters(values),
+                       script: descriptor.script, limits: limits)
     }
 }

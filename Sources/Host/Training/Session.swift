@@ -4,23 +4,26 @@ public final class Session {
     public let network: Network
     public let environment: Environment
     public let rule: LearningRule
+    /// Learning every step (from r_t − r̄) or once per episode (from the return).
+    public let learnsEveryStep: Bool
 
     public init(spec: RunSpec, registry: RuleRegistry) throws {
         guard let descriptor = registry.descriptor(named: spec.rule) else {
             throw UsageError("unknown rule '\(spec.rule)'; known rules: \(registry.names.joined(separator: ", "))")
         }
-        guard let environment = EnvironmentCatalog.make(spec.environment, seed: spec.seed) else {
-            throw UsageError("unknown environment '\(spec.environment)'")
-        }
+        let environment = try EnvironmentCatalog.make(spec.environment, seed: spec.seed, limits: spec.limits)
         let info = environment.info
         let shape = NetworkShape(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers, outputs: info.actionCount)
         network = Network(shape: shape)
         var weightRandom = RandomStream.weights.generator(seed: spec.initSeed)
         network.initializeXavier(&weightRandom)
+        learnsEveryStep = descriptor.schedule.learnsEveryStep(on: info)
         let context = RuleContext(
             network: network, environment: info, parameters: spec.parameters,
             noiseRandom: RandomStream.noise.generator(seed: spec.seed),
-            actionRandom: RandomStream.actions.generator(seed: spec.seed))
+            actionRandom: RandomStream.actions.generator(seed: spec.seed),
+            scriptRandom: RandomStream.script.generator(seed: spec.seed),
+            learnsEveryStep: learnsEveryStep)
         do {
             rule = try descriptor.make(context)
         } catch let e as ParameterError {

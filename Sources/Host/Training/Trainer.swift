@@ -6,6 +6,8 @@ public struct EpisodeRecord: Sendable, Equatable {
     public var episode: Int
     public var totalReward: Double
     public var length: Int
+    /// What the rule logged this episode (scripts' `log(name, value)`: the mean of the values logged).
+    public var metrics: [String: Double] = [:]
 }
 
 /// Why a run stopped before its last episode.
@@ -48,7 +50,7 @@ public final class Trainer {
         let env = session.environment, rule = session.rule, weights = session.network.weights
         let info = env.info
         let actionCount = info.actionCount
-        let immediate = info.rewardTiming == .immediate
+        let immediate = session.learnsEveryStep
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
         defer { observation.deallocate() }
         var episodic = EpisodicBaseline(gamma: session.gamma)
@@ -59,32 +61,32 @@ public final class Trainer {
         var baselineRestart = true
         let start = DispatchTime.now().uptimeNanoseconds
 
-        if info.continuing { env.reset(observation: observation) }
+        if info.continuing { try env.reset(observation: observation) }
         for episode in 1...max(1, session.spec.episodes) {
             if shouldStop() { interrupted = true; break }
-            if !info.continuing { env.reset(observation: observation) }
-            rule.beginEpisode()
+            if !info.continuing { try env.reset(observation: observation) }
+            try rule.beginEpisode()
             var total = 0.0, length = 0
             if info.continuing { baselineRestart = true }
             while true {
-                let action = rule.act(observation)
+                let action = try rule.act(observation)
                 guard action >= 0 && action < actionCount else {
                     throw TrainingError.invalidAction(episode: episode, step: length + 1, action: action, actionCount: actionCount)
                 }
-                let outcome = env.step(action, observation: observation)
+                let outcome = try env.step(action, observation: observation)
                 total += outcome.reward
                 length += 1
                 if immediate {
-                    rule.learn(rpe: stepwise.rpe(forReward: outcome.reward, trialStart: baselineRestart))
+                    try rule.learn(rpe: stepwise.rpe(forReward: outcome.reward, trialStart: baselineRestart))
                     baselineRestart = false
                 }
                 if info.continuing ? outcome.trialEnded : (outcome.terminated || outcome.truncated) { break }
             }
-            if !immediate { rule.learn(rpe: episodic.rpe(forReturn: total)) }
+            if !immediate { try rule.learn(rpe: episodic.rpe(forReturn: total)) }
             steps += length
             completed = episode
             recent.add(total)
-            try onEpisode(EpisodeRecord(episode: episode, totalReward: total, length: length))
+            try onEpisode(EpisodeRecord(episode: episode, totalReward: total, length: length, metrics: rule.takeEpisodeMetrics()))
             if !total.isFinite { throw TrainingError.nonFinite(episode: episode, what: "return") }
             if !weights.allFinite { throw TrainingError.nonFinite(episode: episode, what: "weights") }
         }

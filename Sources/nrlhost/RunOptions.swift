@@ -1,0 +1,86 @@
+import ArgumentParser
+import BuiltinRules
+import Foundation
+import Host
+
+/// Flags shared by the commands that start runs.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Environment: cartpole, acrobot, reaching, or an environment script (.lua). Default: the rule script's env.")
+    var env: String?
+
+    @Option(help: "Episodes (trials for reaching). Default: the paper's count for the environment.")
+    var episodes: Int?
+
+    @Option(help: "Seed of the environment, the noise and the action sampling.")
+    var seed: UInt64 = 42
+
+    @Option(name: .customLong("init-seed"), help: "Seed of the initial weights (default: --seed; the authors' code uses 42 in every run).")
+    var initSeed: UInt64?
+
+    @Option(help: "Units per hidden layer. Default: the paper's width for the environment.")
+    var hidden: Int?
+
+    @Option(help: "Hidden layers.")
+    var layers: Int?
+
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Rule parameter, e.g. --set lr=0.01 --set scaling=fan_out.", valueName: "key=value"))
+    var settings: [String] = []
+
+    @Option(name: .customLong("max-instructions"), help: "Scripts: Lua instructions allowed in one call (act, learn, step, …).")
+    var maxInstructions: Int = ScriptLimits.standard.instructionsPerCall
+
+    @Option(name: .customLong("max-memory"), help: "Scripts: megabytes of Lua memory each script may hold.")
+    var maxMemory: Int = ScriptLimits.standard.memoryBytes >> 20
+
+    @Option(name: .customLong("max-seconds"), help: "Scripts: wall-clock seconds allowed in one call.")
+    var maxSeconds: Double = ScriptLimits.standard.secondsPerCall
+
+    func validate() throws {
+        guard maxInstructions >= 0 else { throw ValidationError("--max-instructions must be ≥ 0 (0: no limit)") }
+        guard maxMemory >= 0 else { throw ValidationError("--max-memory must be ≥ 0 (0: no limit)") }
+        guard maxSeconds >= 0 else { throw ValidationError("--max-seconds must be ≥ 0 (0: no limit)") }
+    }
+
+    var limits: ScriptLimits {
+        ScriptLimits(instructionsPerCall: maxInstructions, memoryBytes: maxMemory << 20, secondsPerCall: maxSeconds)
+    }
+
+    /// The registry holding the builtin rules and, if `rule` is a script, that script's rule; and the
+    /// resolved run spec. Usage mistakes become ValidationError (exit 64); script errors, ScriptError.
+    func resolve(rule: String, watch: Bool = false, onEvent: ((ScriptEvent) -> Void)? = nil) throws -> (RuleRegistry, RunSpec) {
+        let registry = BuiltinRules.registry()
+        var environment = env
+        var ruleName = rule
+        if rule.hasSuffix(".lua") {
+            let options = ScriptRuleOptions(limits: limits, watch: watch,
+                                            explicitParameters: RunRequest(rule: rule, environment: "", settings: settings).explicitKeys,
+                                            onEvent: onEvent)
+            let descriptor = try ScriptRules.descriptor(path: rule, options: options)
+            registry.register(descriptor)
+            ruleName = descriptor.name
+            environment = environment ?? descriptor.defaultEnvironment
+        } else if registry.descriptor(named: rule) == nil, FileManager.default.fileExists(atPath: rule) {
+            throw ValidationError("'\(rule)' is a file but not a .lua script")
+        }
+        guard let environment else {
+            throw ValidationError("--env is needed (the rule does not declare one); environments: \(EnvironmentCatalog.builtinNames.joined(separator: ", ")), or a .lua file")
+        }
+        do {
+            let spec = try RunRequest(rule: ruleName, environment: environment, episodes: episodes, seed: seed, initSeed: initSeed,
+                                      hidden: hidden, layers: layers, settings: settings, limits: limits).resolve(in: registry)
+            return (registry, spec)
+        } catch let e as UsageError {
+            throw ValidationError(e.description)
+        }
+    }
+}
+
+/// Reports a script error the way users read them: "nrlhost: error: file:line: message", exit 1.
+func failOnScriptError<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as ScriptError {
+        printError(e.description)
+        throw ExitCode(1)
+    }
+}

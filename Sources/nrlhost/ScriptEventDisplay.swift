@@ -1,0 +1,21 @@
+import Foundation
+import Host
+
+/// Shows script reloads: a line of its own for each event, and on a terminal the latest one kept
+/// beside the progress line — a failed reload's error stays there until the next save.
+final class ScriptEventDisplay {
+    var progress: ProgressDisplay?
+
+    func handle(_ event: ScriptEvent) {
+        let line: String
+        switch event {
+        case .reloaded(let version):
+            line = "reloaded (v\(version))"
+            progress?.note = line
+        case .reloadFailed(let error):
+            line = "reload failed, the previous version keeps running: \(error.description)"
+            progress?.note = "reload failed: \(error.description)"
+        }
+        FileHandle.standardError.write(Data(((progress?.isTerminal ?? false ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+    }
+}
