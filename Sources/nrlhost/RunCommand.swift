@@ -83,8 +83,13 @@ struct RunCommand: ParsableCommand {
         func fail(_ message: String) throws -> Never {
             progress.finish()
             try directory?.finish(outcome("failed", message, nil))
-            let kept = completed > 0 ? "episodes 1–\(completed) are saved in \(directory?.url.path ?? "(no --out folder)")" : "no episode had finished"
-            printError(message + "\n  (the run stopped in episode \(completed + 1); \(kept))")
+            let kept: String
+            switch (completed, directory) {
+            case (0, _): kept = "no episode had finished"
+            case (let n, let d?): kept = (n == 1 ? "episode 1 is" : "episodes 1–\(n) are") + " saved in \(d.url.path)"
+            case (let n, nil): kept = (n == 1 ? "episode 1 had" : "episodes 1–\(n) had") + " finished; --out DIR keeps results on disk"
+            }
+            printError(message + "\n  (\(kept))")
             throw ExitCode(1)
         }
     }

@@ -47,7 +47,8 @@ struct RunOptions: ParsableArguments {
 
     /// The registry holding the builtin rules and, if `rule` is a script, that script's rule; and the
     /// resolved run spec. Usage mistakes become ValidationError (exit 64); script errors, ScriptError.
-    func resolve(rule: String, watch: Bool = false, onEvent: ((ScriptEvent) -> Void)? = nil) throws -> (RuleRegistry, RunSpec) {
+    func resolve(rule: String, watch: Bool = false, fallbackEnvironment: String? = nil,
+                 onEvent: ((ScriptEvent) -> Void)? = nil) throws -> (RuleRegistry, RunSpec) {
         let registry = BuiltinRules.registry()
         var environment = env
         var ruleName = rule
@@ -62,7 +63,7 @@ struct RunOptions: ParsableArguments {
         } else if registry.descriptor(named: rule) == nil, FileManager.default.fileExists(atPath: rule) {
             throw ValidationError("'\(rule)' is a file but not a .lua script")
         }
-        guard let environment else {
+        guard let environment = environment ?? fallbackEnvironment else {
             throw ValidationError("--env is needed (the rule does not declare one); environments: \(EnvironmentCatalog.builtinNames.joined(separator: ", ")), or a .lua file")
         }
         do {

@@ -83,3 +83,23 @@ struct Declaration {
         throw failure("\(kind) needs \(key) = \(usage), got \(state.describe(-1))")
     }
 }
+
+/// What kind of script a file is, from what it returns.
+public enum ScriptKind: String, Sendable {
+    case rule, env
+
+    /// Loads the script in a scratch state and reads its declaration's kind.
+    public static func of(path: String, limits: ScriptLimits = .standard) throws -> ScriptKind {
+        let state = LuaState(limits: limits)
+        try state.runFile(path)
+        guard lua_type(state.L, -1) == LUA_TTABLE else {
+            throw ScriptError(location: path, message: "the script must end with `return rule { … }` or `return env { … }`, but it returned \(state.describe(-1))")
+        }
+        state.rawField(-1, "__kind")
+        defer { state.pop() }
+        if lua_type(state.L, -1) == LUA_TSTRING, let kind = ScriptKind(rawValue: String(cString: nrl_lua_tostring(state.L, -1))) {
+            return kind
+        }
+        throw ScriptError(location: path, message: "the script returned a plain table; declare it with `return rule { … }` or `return env { … }`")
+    }
+}

@@ -124,7 +124,7 @@ enum LuaSandbox {
             let s = a.state
             s.pushString(kind)
             s.setRawField(1, "__kind")
-            if let site = callerSite(L) {
+            if let site = callerSite(L).map(s.fullLocation) {
                 s.pushString(site)
                 s.setRawField(1, "__declared_at")
             }

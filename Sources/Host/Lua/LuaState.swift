@@ -26,6 +26,8 @@ public final class LuaState {
     public var network: Network?
     /// The stream behind `ctx.rng` and `math.random`.
     public var scriptRandom = RandomSource(Xoshiro256(seed: 0))
+    /// Chunk names loaded here, to restore paths Lua shortened in messages ("...ripts/x.lua:3").
+    private var chunkNames: [String] = []
     var scratchBuffer: UnsafeMutablePointer<Float>?
     var scratchCapacity = 0
 
@@ -82,7 +84,7 @@ public final class LuaState {
         let raw = nrl_lua_tostring(L, -1).map { String(cString: $0) } ?? "(error object is not a string)"
         nrl_lua_pop(L, 1)
         let whereText = withUnsafeBytes(of: g.where) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let location = whereText.isEmpty ? nil : whereText
+        let location = whereText.isEmpty ? nil : fullLocation(whereText)
         switch Int32(g.stop) {
         case Int32(NRL_STOP_INSTRUCTIONS):
             return ScriptError(location: location, message: "instruction budget exceeded: more than \(limits.instructionsPerCall) Lua instructions in one call (\(currentCall)); an endless loop? Raise the budget with --max-instructions")
@@ -95,7 +97,9 @@ public final class LuaState {
         }
         if status == LUA_ERRMEM { return ScriptError(location: location, message: "out of memory (\(currentCall))") }
         let parts = raw.components(separatedBy: "\nstack traceback:\n")
-        return ScriptError.parse(parts[0], traceback: parts.count > 1 ? parts[1] : nil)
+        var error = ScriptError.parse(parts[0], traceback: parts.count > 1 ? parts[1] : nil)
+        error.location = error.location.map(fullLocation)
+        return error
     }
 
     /// Whether a limit has stopped this state for good.
@@ -121,6 +125,7 @@ public final class LuaState {
 
     /// Loads source text into a fresh sandbox and runs it; leaves its single result on the stack.
     func runText(_ text: Data, chunkName: String) throws {
+        if !chunkNames.contains(chunkName) { chunkNames.append(chunkName) }
         if text.first == 0x1B {
             throw ScriptError(location: chunkName, message: "binary (precompiled) chunks are not allowed; load the .lua source")
         }
@@ -183,7 +188,19 @@ public final class LuaState {
         lua_pushvalue(L, index)
         guard lua_getinfo(L, ">S", &ar) != 0, ar.linedefined > 0 else { return nil }
         let source = withUnsafeBytes(of: ar.short_src) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return "\(source):\(ar.linedefined)"
+        return fullLocation("\(source):\(ar.linedefined)")
+    }
+
+    /// Lua shortens long chunk names to "...tail"; this puts the whole path back.
+    func fullLocation(_ location: String) -> String {
+        guard location.hasPrefix("...") else { return location }
+        let tail = location.dropFirst(3)
+        for name in chunkNames {
+            for i in name.indices where tail.hasPrefix(name[i...]) && tail.dropFirst(name.distance(from: i, to: name.endIndex)).first == ":" {
+                return name + tail.dropFirst(name.distance(from: i, to: name.endIndex))
+            }
+        }
+        return location
     }
 
     func ref() -> Int32 { nrl_lua_ref(L) }

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Host
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a rule or environment script without a full run.",
+        discussion: "Loads the script, validates its declaration and hooks, and runs a few dry steps (two episodes of a rule; 200 random steps of an environment). Problems are reported with file:line; the exit code is 1 if there is one."
+    )
+
+    @Argument(help: "A rule script or an environment script (.lua).")
+    var script: String
+
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        try failOnScriptError {
+            switch try ScriptKind.of(path: script, limits: options.limits) {
+            case .rule: try checkRule()
+            case .env: try checkEnvironment()
+            }
+        }
+    }
+
+    private func checkRule() throws {
+        var dry = options
+        dry.episodes = options.episodes ?? 2
+        let (registry, spec) = try dry.resolve(rule: script, fallbackEnvironment: "cartpole")
+        let session = try Session(spec: spec, registry: registry)
+        var steps = 0
+        let summary = try Trainer(session: session).run { steps += $0.length }
+        let parameters = spec.parameters.values.keys.sorted().map { "\($0)=\(spec.parameters[$0]!)" }.joined(separator: " ")
+        print("ok: \(script) declares rule '\(spec.rule)' (\(parameters))")
+        print("    ran \(summary.episodesCompleted) dry episodes on \(spec.environment) (\(session.network.shape)), \(steps) steps, learning \(session.learnsEveryStep ? "every step" : "once per episode")")
+    }
+
+    private func checkEnvironment() throws {
+        let env = try EnvironmentCatalog.make(script, seed: options.seed, limits: options.limits)
+        let info = env.info
+        let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
+        defer { observation.deallocate() }
+        var random = RandomStream.actions.generator(seed: options.seed)
+        try env.reset(observation: observation)
+        var episodes = 0, total = 0.0
+        for _ in 0..<200 {
+            let outcome = try env.step(Int(random.next() % UInt64(info.actionCount)), observation: observation)
+            total += outcome.reward
+            if info.continuing ? outcome.trialEnded : (outcome.terminated || outcome.truncated) {
+                episodes += 1
+                if !info.continuing { try env.reset(observation: observation) }
+            }
+        }
+        print("ok: \(script) declares env '\(info.name)': \(info.observationSize) observations, \(info.actionCount) actions, \(info.rewardTiming.rawValue) reward\(info.maxEpisodeSteps.map { ", at most \($0) steps" } ?? "")")
+        print("    200 random steps: \(episodes) episodes ended, total reward \(total)")
+    }
+}
