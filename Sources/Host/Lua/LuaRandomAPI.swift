@@ -86,7 +86,9 @@ enum LuaRandomAPI {
             guard old.count > 0 || s.loggedMetrics.count < 64 else {
                 throw LuaCallFailure.message("too many different metric names (at most 64)")
             }
-            s.loggedMetrics[name] = (old.sum + value, old.count + 1)
+            // A running mean is exact when every value is the same (a sum divided by a count is not).
+            let count = old.count + 1
+            s.loggedMetrics[name] = (old.mean + (value - old.mean) / Double(count), count)
             return 0
         }
     }

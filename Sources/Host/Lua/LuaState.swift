@@ -14,8 +14,8 @@ public final class LuaState {
     /// The streams the API draws node noise and actions from (a rule sets them from its context).
     public var noiseGenerator = Xoshiro256(seed: 0)
     public var actionGenerator = Xoshiro256(seed: 0)
-    /// Metrics a script logged with `log(name, value)` in the current episode: name → (sum, count).
-    var loggedMetrics: [String: (sum: Double, count: Int)] = [:]
+    /// Metrics a script logged with `log(name, value)` in the current episode: name → running mean.
+    var loggedMetrics: [String: (mean: Double, count: Int)] = [:]
     /// What the current call is, for limit messages ("act", "learn", "loading the script").
     private var currentCall = ""
     /// Registry references of the per-type metatables.

@@ -174,7 +174,7 @@ final class ScriptRule: LearningRule {
     func takeEpisodeMetrics() -> [String: Double] {
         guard !state.loggedMetrics.isEmpty else { return [:] }
         defer { state.loggedMetrics.removeAll(keepingCapacity: true) }
-        return state.loggedMetrics.mapValues { $0.sum / Double($0.count) }
+        return state.loggedMetrics.mapValues(\.mean)
     }
 
     /// Calls `hook(ctx, extra…)`. If a freshly reloaded version fails, the previous one takes over

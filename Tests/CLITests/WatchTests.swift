@@ -1,0 +1,99 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `--watch`: a running script is edited three times — a parameter change, a syntax error, a fix.
+/// The change takes effect, the error is reported (file:line) while the old version runs on, and
+/// the run finishes with every episode recorded.
+final class WatchTests: XCTestCase {
+    /// Collects a child's standard error as it arrives.
+    final class Collector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func append(_ data: Data) { lock.lock(); text += String(decoding: data, as: UTF8.self); lock.unlock() }
+        var value: String { lock.lock(); defer { lock.unlock() }; return text }
+
+        func wait(for fragment: String, timeout: TimeInterval = 60) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if value.contains(fragment) { return true }
+                usleep(20_000)
+            }
+            return false
+        }
+    }
+
+    func rule(lr: String) -> String {
+        """
+        return rule {
+          params = { lr = \(lr) },
+          act = function(ctx, obs)
+            log("lr", ctx.params.lr)
+            return 1
+          end,
+          learn = function() end,
+        }
+
+        """
+    }
+
+    /// Saves the way many editors do: write a new file, then rename it over the old one.
+    func save(_ text: String, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).swp")
+        try text.write(to: temporary, atomically: false, encoding: .utf8)
+        _ = rename(temporary.path, url.path)
+    }
+
+    func testEditingARunningScript() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // An environment slow enough (a busy loop per step) that the run outlasts the edits.
+        let env = dir.appendingPathComponent("slow.lua")
+        try """
+        return env {
+          name = "slow", observations = 1, actions = 2, max_steps = 1,
+          reset = function(self) return { 0 } end,
+          step = function(self, a)
+            local x = 0
+            for i = 1, 200000 do x = x + i end
+            return { 0 }, 1, true, false
+          end,
+        }
+
+        """.write(to: env, atomically: true, encoding: .utf8)
+        let script = dir.appendingPathComponent("live.lua")
+        try rule(lr: "0.05").write(to: script, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let episodes = 3000
+        let (process, stdout, stderr) = try NRLHostBinary.start(["run", script.path, "--env", env.path, "--episodes", "\(episodes)",
+                                                                 "--watch", "--out", out.path])
+        let collector = Collector()
+        stderr.fileHandleForReading.readabilityHandler = { collector.append($0.availableData) }
+        defer { if process.isRunning { process.terminate() } }
+
+        usleep(300_000)
+        try save(rule(lr: "0.07"), to: script)
+        XCTAssertTrue(collector.wait(for: "reloaded (v2)"), collector.value)
+        try save("return rule {\n  params = { lr = 0.08 },\n  act = function(ctx, obs)\n    return 1 +\n  end,\n}\n", to: script)
+        XCTAssertTrue(collector.wait(for: "reload failed"), collector.value)
+        XCTAssertTrue(collector.value.contains("\(script.path):5: unexpected symbol near 'end'"), collector.value)
+        try save(rule(lr: "0.09"), to: script)
+        XCTAssertTrue(collector.wait(for: "reloaded (v3)"), collector.value)
+        XCTAssertTrue(process.isRunning, "the edits must land while the run goes on")
+
+        _ = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        stderr.fileHandleForReading.readabilityHandler = nil
+        XCTAssertEqual(process.terminationStatus, 0, collector.value)
+
+        let episodesCSV = try String(contentsOf: out.appendingPathComponent("episodes.csv"), encoding: .utf8)
+        XCTAssertEqual(episodesCSV.split(separator: "\n").count, episodes + 1)
+        let values = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] }
+        XCTAssertEqual(values.first, "0.05")
+        XCTAssertTrue(values.contains("0.07"), "the parameter change took effect")
+        XCTAssertFalse(values.contains("0.08"), "the broken version never ran")
+        XCTAssertEqual(values.last, "0.09")
+        XCTAssertEqual(values.count, episodes)
+    }
+}
