@@ -262,6 +262,22 @@ static inline int nrl_pcall(lua_State *L, int nargs, int nresults) {
     return status;
 }
 
+/* One protected call of the registry function `fn` with the registry value `self` and either the
+   registry value `arg` (arg_ref != LUA_NOREF) or the number `x` — the per-step calls of a script,
+   done here in one call from Swift. */
+static inline int nrl_call_hook(lua_State *L, int fn, int self, int arg_ref, lua_Number x, int has_x, int nresults) {
+    nrl_limits *g = nrl_limits_of(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, self);
+    int nargs = 1;
+    if (arg_ref != LUA_NOREF) { lua_rawgeti(L, LUA_REGISTRYINDEX, arg_ref); nargs++; }
+    if (has_x) { lua_pushnumber(L, x); nargs++; }
+    nrl_begin_call(g);
+    int status = nrl_pcall(L, nargs, nresults);
+    nrl_end_call(g);
+    return status;
+}
+
 /* Loads a script as text only (binary chunks are refused) and sets its _ENV to the table on top
    of the stack (which it pops). Leaves the function, or an error message, on the stack. */
 static inline int nrl_load_text(lua_State *L, const char *text, size_t length, const char *chunkname) {

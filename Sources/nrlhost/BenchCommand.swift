@@ -6,7 +6,7 @@ import Host
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the cost per environment step of each environment alone and of training with nrl, rmhl and bp.",
+        abstract: "Measure the cost per environment step of each environment alone and of training with nrl, rmhl and bp, native and in Lua.",
         discussion: "Single-threaded, paper settings (CartPole 1×64, Acrobot 1×64, Reaching 1×128), seed 1. Build with -c release."
     )
 
@@ -16,16 +16,41 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds to spend on each measurement.")
     var seconds: Double = 2
 
+    @Option(help: "Folder holding the Lua twins (rules/nrl.lua, rules/rmhl.lua, rules/bp.lua) and envs/cartpole.lua.")
+    var scripts: String = "scripts"
+
     func run() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        try failOnScriptError { try measure() }
+    }
+
+    private func measure() throws {
         let registry = BuiltinRules.registry()
         var results: [BenchmarkResult] = []
+        func record(_ r: BenchmarkResult) {
+            results.append(r)
+            if !json { printRow(r) }
+        }
+        // The Lua twins, each in a registry of its own (they share the builtins' names).
+        let twins: [(String, RuleRegistry)] = try ["nrl", "rmhl", "bp"].compactMap { rule in
+            let path = "\(scripts)/rules/\(rule).lua"
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            let r = RuleRegistry()
+            r.register(try ScriptRules.descriptor(path: path))
+            return (rule, r)
+        }
+        if twins.isEmpty && !json { print("(no Lua twins under \(scripts)/rules: run from the repository or pass --scripts)") }
         for env in EnvironmentCatalog.builtinNames {
-            results.append(try Benchmark.environment(env, seconds: seconds))
-            if !json { printRow(results.last!) }
+            record(try Benchmark.environment(env, seconds: seconds))
+            let luaEnv = "\(scripts)/envs/\(env).lua"
+            if FileManager.default.fileExists(atPath: luaEnv) {
+                record(try Benchmark.environment(luaEnv, seconds: seconds, label: "\(env).lua"))
+            }
             for rule in ["nrl", "rmhl", "bp"] {
-                results.append(try Benchmark.training(rule: rule, environment: env, registry: registry, seconds: seconds))
-                if !json { printRow(results.last!) }
+                record(try Benchmark.training(rule: rule, environment: env, registry: registry, seconds: seconds))
+            }
+            for (rule, twin) in twins {
+                record(try Benchmark.training(rule: rule, environment: env, registry: twin, seconds: seconds, label: "\(rule).lua"))
             }
         }
         if json {
@@ -36,7 +61,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func printRow(_ r: BenchmarkResult) {
-        let name = r.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+        let name = r.name.padding(toLength: 26, withPad: " ", startingAt: 0)
         let shape = r.shape.padding(toLength: 10, withPad: " ", startingAt: 0)
         print(name + shape + String(format: "%10.1f ns/step %12.0f steps/s", r.nanosecondsPerStep, r.stepsPerSecond))
     }

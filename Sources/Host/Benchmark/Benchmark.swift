@@ -40,8 +40,8 @@ public struct BenchmarkResult: Codable, Sendable {
 
 public enum Benchmark {
     /// The environment alone: random actions, reset at every episode end.
-    public static func environment(_ name: String, seconds: Double) throws -> BenchmarkResult {
-        let env = EnvironmentCatalog.make(name, seed: 1)!
+    public static func environment(_ name: String, seconds: Double, label: String? = nil) throws -> BenchmarkResult {
+        let env = try EnvironmentCatalog.make(name, seed: 1, limits: .standard)
         let info = env.info
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
         defer { observation.deallocate() }
@@ -62,11 +62,12 @@ public enum Benchmark {
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if sink.isNaN { print("", terminator: "") }  // keeps the observation reads alive
-        return BenchmarkResult(name: "\(name) env", environment: name, rule: "env", shape: "-", steps: steps, seconds: elapsed)
+        return BenchmarkResult(name: "\(label ?? name) env", environment: name, rule: "env", shape: "-", steps: steps, seconds: elapsed)
     }
 
     /// The whole training loop (rule.act, env.step, learning) at the paper's settings for `rule` × `environment`.
-    public static func training(rule: String, environment: String, registry: RuleRegistry, seconds: Double) throws -> BenchmarkResult {
+    public static func training(rule: String, environment: String, registry: RuleRegistry, seconds: Double,
+                                label: String? = nil) throws -> BenchmarkResult {
         var spec = try RunRequest(rule: rule, environment: environment, seed: 1).resolve(in: registry)
         spec.episodes = Int.max / 2
         let session = try Session(spec: spec, registry: registry)
@@ -74,7 +75,7 @@ public enum Benchmark {
         let start = Date()
         trainer.shouldStop = { Date().timeIntervalSince(start) >= seconds }
         let summary = try trainer.run { _ in }
-        return BenchmarkResult(name: "\(rule) on \(environment)", environment: environment, rule: rule,
+        return BenchmarkResult(name: "\(label ?? rule) on \(environment)", environment: environment, rule: label ?? rule,
                                shape: session.network.shape.description, steps: summary.steps, seconds: summary.seconds)
     }
 }

@@ -78,6 +78,18 @@ public final class LuaState {
         if status != LUA_OK { throw popError(status) }
     }
 
+    /// Calls registry function `function` with registry value `first` and then either registry value
+    /// `argument` or the number `number`; the per-step path (one call into C).
+    @inline(__always)
+    func callHook(_ function: Int32, _ first: Int32, argument: Int32? = nil, number: Double? = nil,
+                  results: Int32, _ what: StaticString) throws {
+        let status = nrl_call_hook(L, function, first, argument ?? LUA_NOREF, number ?? 0, number == nil ? 0 : 1, results)
+        if status != LUA_OK {
+            currentCall = "\(what)"
+            throw popError(status)
+        }
+    }
+
     /// Turns the error on top of the stack (or a limit stop) into a `ScriptError` and pops it.
     func popError(_ status: Int32) -> ScriptError {
         let g = limitsPointer.pointee

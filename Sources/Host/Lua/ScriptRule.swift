@@ -102,7 +102,7 @@ final class ScriptRule: LearningRule {
                           count: observation.count, isDouble: false, writable: false)
         observationRef = s.ref()
         contextRef = Self.makeContext(s, context)
-        if let setup = hooks.setup { try callHook(setup, "setup") {} }
+        if let setup = hooks.setup { try callHook(setup, "setup") }
     }
 
     /// ctx: net, params, env, rng, episode, learns_every_step.
@@ -149,15 +149,13 @@ final class ScriptRule: LearningRule {
         lua_pushinteger(state.L, lua_Integer(episode))
         state.setRawField(-2, "episode")
         state.pop()
-        if let begin = hooks.beginEpisode { try callHook(begin, "begin_episode") {} }
+        if let begin = hooks.beginEpisode { try callHook(begin, "begin_episode") }
     }
 
     func act(_ obs: UnsafePointer<Float>) throws -> Int {
         let L = state.L
         observation.values.update(from: obs, count: observation.count)
-        try callHook(hooks.act, "act", results: 1) {
-            state.pushRef(observationRef)
-        }
+        try callHook(hooks.act, "act", argument: observationRef, results: 1)
         defer { state.pop() }
         var isInteger: Int32 = 0
         let action = nrl_lua_tointeger(L, -1, &isInteger)
@@ -168,7 +166,7 @@ final class ScriptRule: LearningRule {
     }
 
     func learn(rpe: Double) throws {
-        try callHook(hooks.learn, "learn") { lua_pushnumber(state.L, rpe) }
+        try callHook(hooks.learn, "learn", number: rpe)
     }
 
     func takeEpisodeMetrics() -> [String: Double] {
@@ -177,30 +175,27 @@ final class ScriptRule: LearningRule {
         return state.loggedMetrics.mapValues(\.mean)
     }
 
-    /// Calls `hook(ctx, extra…)`. If a freshly reloaded version fails, the previous one takes over
-    /// (the failure is reported) and the call is made again with it.
-    private func callHook(_ hook: Int32, _ name: String, results: Int32 = 0, pushExtra: () -> Void) throws {
-        let before = state.top
-        state.pushRef(hook)
-        state.pushRef(contextRef)
-        pushExtra()
+    /// Calls `hook(ctx [, argument | number])`. If a freshly reloaded version fails, the previous one
+    /// takes over (the failure is reported) and the call is made again with it.
+    private func callHook(_ hook: Int32, _ name: StaticString, argument: Int32? = nil, number: Double? = nil,
+                          results: Int32 = 0) throws {
         do {
-            try state.call(state.top - before - 1, results, name)
+            try state.callHook(hook, contextRef, argument: argument, number: number, results: results, name)
         } catch let error as ScriptError {
             guard let old = previous, !state.isStopped else { throw error }
             options.onEvent?(.reloadFailed(error))
             hooks = old
             previous = nil
             version -= 1
-            let retry: Int32? = switch name {
+            let retry: Int32? = switch "\(name)" {
             case "act": hooks.act
             case "learn": hooks.learn
             case "begin_episode": hooks.beginEpisode
             default: nil
             }
-            state.setTop(before)
+            state.clearStack()
             guard let retry else { return }
-            try callHook(retry, name, results: results, pushExtra: pushExtra)
+            try callHook(retry, name, argument: argument, number: number, results: results)
         }
     }
 
@@ -225,7 +220,7 @@ final class ScriptRule: LearningRule {
             state.pop()
             if let setup = newHooks.setup {
                 do {
-                    try callHook(setup, "setup") {}
+                    try callHook(setup, "setup")
                 } catch {
                     state.pushRef(contextRef)
                     state.pushRef(oldParameters)
