@@ -1,11 +1,11 @@
 # nrlhost: the two commands of the README, and the steps they are made of.
-#   make run    installs what is missing, builds, and trains NRL on CartPole (the paper's settings)
+#   make run    installs what is missing, builds, and trains NRL (scripts/nrl.lua) on CartPole
 #   make test   installs what is missing and runs the test suite
 # Extra arguments for the main job: make run ARGS="--seed 7 --out runs/nrl-7"
 
 SWIFT ?= swift
 ARGS ?=
-MAIN_JOB = run --rule nrl --env cartpole
+MAIN_JOB = run scripts/nrl.lua
 
 .PHONY: run test build deps
 
