@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import BuiltinRules
 import Host
 
 struct CheckCommand: ParsableCommand {
@@ -19,6 +20,7 @@ struct CheckCommand: ParsableCommand {
             switch try ScriptKind.of(path: script, limits: options.limits) {
             case .rule: try checkRule()
             case .env: try checkEnvironment()
+            case .experiment: try checkExperiment()
             }
         }
     }
@@ -33,6 +35,17 @@ struct CheckCommand: ParsableCommand {
         let parameters = spec.parameters.values.keys.sorted().map { "\($0)=\(spec.parameters[$0]!)" }.joined(separator: " ")
         print("ok: \(script) declares rule '\(spec.rule)' (\(parameters))")
         print("    ran \(summary.episodesCompleted) dry episodes on \(spec.environment) (\(session.network.shape)), \(steps) steps, learning \(session.learnsEveryStep ? "every step" : "once per episode")")
+    }
+
+    private func checkExperiment() throws {
+        let experiment = try Experiment.load(path: script, registry: BuiltinRules.registry, limits: options.limits)
+        let groups = Dictionary(grouping: experiment.runs, by: \.group)
+        print("ok: \(script) declares experiment '\(experiment.name)': \(experiment.runs.count) runs")
+        for (name, runs) in groups.sorted(by: { $0.key < $1.key }) {
+            let labels = Set(runs.map(\.label)).sorted().joined(separator: ", ")
+            let envs = Set(runs.map(\.spec.environment)).sorted().joined(separator: ", ")
+            print("    \(name): \(runs.count) runs — \(labels) on \(envs)")
+        }
     }
 
     private func checkEnvironment() throws {

@@ -11,7 +11,7 @@
 --
 --   nrlhost run --rule nrl --env scripts/envs/corridor.lua
 
-local LENGTH = 8
+local LENGTH = 10
 
 -- The observation for cell `pos`: 1 at that cell, 0 elsewhere.
 local function one_hot(pos)

@@ -78,6 +78,8 @@ enum LuaSandbox {
         s.setRawField(env, "rule")
         nrl_push_native(L, { L in LuaSandbox.declare(L!, kind: "env") })
         s.setRawField(env, "env")
+        nrl_push_native(L, { L in LuaSandbox.declare(L!, kind: "experiment") })
+        s.setRawField(env, "experiment")
         lua_pushvalue(L, env)
         s.setRawField(env, "_G")
         s.pop()  // globals

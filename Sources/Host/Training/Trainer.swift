@@ -14,6 +14,7 @@ public struct EpisodeRecord: Sendable, Equatable {
 public enum TrainingError: Error, CustomStringConvertible {
     case nonFinite(episode: Int, what: String)
     case invalidAction(episode: Int, step: Int, action: Int, actionCount: Int)
+    case endlessEpisode(episode: Int, steps: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +22,8 @@ public enum TrainingError: Error, CustomStringConvertible {
             return "the \(what) became NaN or infinite in episode \(episode); the run stopped there"
         case .invalidAction(let episode, let step, let action, let count):
             return "episode \(episode), step \(step): the rule chose action \(action), but actions are 0..<\(count)"
+        case .endlessEpisode(let episode, let steps):
+            return "episode \(episode) ran \(steps) steps without ending; give the environment a max_steps (or let it terminate)"
         }
     }
 }
@@ -40,6 +43,8 @@ public final class Trainer {
     public let session: Session
     /// Checked between episodes; returning true ends the run cleanly (Ctrl-C).
     public var shouldStop: () -> Bool = { false }
+    /// An episode longer than this is an error (an environment that never ends would hang the run).
+    public var maxStepsPerEpisode = 10_000_000
 
     public init(session: Session) { self.session = session }
 
@@ -81,6 +86,7 @@ public final class Trainer {
                     baselineRestart = false
                 }
                 if info.continuing ? outcome.trialEnded : (outcome.terminated || outcome.truncated) { break }
+                if length >= maxStepsPerEpisode { throw TrainingError.endlessEpisode(episode: episode, steps: length) }
             }
             if !immediate { try rule.learn(rpe: episodic.rpe(forReturn: total)) }
             steps += length

@@ -1,0 +1,121 @@
+import ArgumentParser
+import BuiltinRules
+import Foundation
+import Host
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Run an experiment — rules × environments × network shapes × seeds — on all cores into a results store.",
+        discussion: """
+        Each run is exactly what `nrlhost run` gives for the same spec. Finished runs are kept in the store (SQLite); running the same command again after an interruption or a crash completes only the missing runs. `--shard K/N` runs a deterministic 1/N of the sweep (for Slurm job arrays or GNU parallel); `nrlhost merge` combines the stores.
+        """
+    )
+
+    @Argument(help: "An experiment file (scripts/experiments/*.lua).")
+    var experiment: String
+
+    @Option(help: "Parallel runs (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "The results store (default: runs/<experiment name>.sqlite).")
+    var store: String?
+
+    @Option(help: "Run only shard K of N (1 ≤ K ≤ N), e.g. --shard 2/8.")
+    var shard: String?
+
+    @Option(name: .customLong("max-instructions"), help: "Scripts: Lua instructions allowed in one call.")
+    var maxInstructions: Int = ScriptLimits.standard.instructionsPerCall
+
+    @Option(name: .customLong("max-memory"), help: "Scripts: megabytes of Lua memory each script may hold.")
+    var maxMemory: Int = ScriptLimits.standard.memoryBytes >> 20
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        _ = try shardNumbers()
+    }
+
+    private func shardNumbers() throws -> (Int, Int)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/").map { Int($0) }
+        guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, k >= 1, k <= n else {
+            throw ValidationError("--shard takes K/N with 1 ≤ K ≤ N, got '\(shard)'")
+        }
+        return (k, n)
+    }
+
+    func run() throws {
+        let limits = ScriptLimits(instructionsPerCall: maxInstructions, memoryBytes: maxMemory << 20)
+        let plan = try failOnScriptError { try Experiment.load(path: experiment, registry: BuiltinRules.registry, limits: limits) }
+        let runs = try shardNumbers().map { plan.shard($0.0, of: $0.1) } ?? plan.runs
+        let storePath = store ?? "runs/\(plan.name).sqlite"
+        try? FileManager.default.createDirectory(at: URL(fileURLWithPath: storePath).deletingLastPathComponent(),
+                                                 withIntermediateDirectories: true)
+        let results: ResultStore
+        do { results = try ResultStore(path: storePath) } catch let e as StoreError {
+            printError(e.description)
+            throw ExitCode(1)
+        }
+        let specs = Dictionary(runs.map { ($0.key, $0.spec) }, uniquingKeysWith: { a, _ in a })
+        let todo = try results.prepare(runs.map(\.stored)).map { ($0, specs[$0.key]!) }
+        let skipped = runs.count - todo.count
+        print("experiment '\(plan.name)': \(runs.count) runs\(shard.map { " (shard \($0))" } ?? ""), \(skipped) already in \(storePath), \(todo.count) to run on \(min(jobs, max(todo.count, 1))) cores")
+        guard !todo.isEmpty else { return }
+
+        Interruption.install()
+        let sweep = Sweep(store: results, runs: todo, jobs: jobs) { try plan.registry(builtins: BuiltinRules.registry, limits: limits) }
+        sweep.shouldStop = { Interruption.isRequested }
+        let display = SweepDisplay()
+        let worker = Thread { [sweep] in
+            do { try sweep.run() } catch { display.storeError = error }
+            display.finished = true
+        }
+        worker.start()
+        while !display.finished {
+            display.show(sweep.progress)
+            usleep(100_000)
+        }
+        display.show(sweep.progress, final: true)
+        if let error = display.storeError {
+            printError("the results store failed: \(error)")
+            throw ExitCode(1)
+        }
+        let final = sweep.progress
+        print("\(final.done) runs completed, \(final.failed) failed, in \(ProgressDisplay.duration(final.elapsed)); store: \(storePath)")
+        let failures = try results.runs().filter { $0.status == "failed" && runs.map(\.key).contains($0.key) }
+        for run in failures.prefix(20) {
+            print("  failed: \(run.label) on \(run.environment) \(run.shape) seed \(run.seed): \(run.message ?? "?")")
+        }
+        if Interruption.isRequested {
+            printError("interrupted; finished runs are in \(storePath), run the same command again to complete the rest")
+            throw ExitCode(130)
+        }
+        print("report: nrlhost report \(storePath) --html report.html")
+        if final.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// The sweep's progress line: on a terminal rewritten in place, when piped a line every 10 s.
+final class SweepDisplay: @unchecked Sendable {
+    var finished = false
+    var storeError: Error?
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private var last = Date.distantPast
+
+    func show(_ p: SweepProgress, final: Bool = false) {
+        let now = Date()
+        guard final || now.timeIntervalSince(last) >= (isTerminal ? 0.5 : 10) else { return }
+        last = now
+        var line = "runs \(p.done + p.failed)/\(p.total)"
+        if p.failed > 0 { line += " (\(p.failed) failed)" }
+        if let left = p.secondsLeft { line += ", \(ProgressDisplay.duration(left)) left" }
+        if !p.current.isEmpty && !final { line += " — running: " + p.current.joined(separator: "; ") }
+        if isTerminal {
+            let width = 160
+            let shown = line.count > width ? String(line.prefix(width - 1)) + "…" : line
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + shown + (final ? "\n" : "")).utf8))
+        } else {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+}
