@@ -45,8 +45,9 @@ enum { NRL_STOP_NONE = 0, NRL_STOP_INSTRUCTIONS = 1, NRL_STOP_MEMORY = 2, NRL_ST
 typedef struct nrl_limits {
     lua_State *main;
     void *host;                   /* the Swift LuaState that owns this state */
-    size_t memory_used;
-    size_t memory_limit;          /* bytes; 0 = none */
+    size_t memory_used;           /* the Lua heap */
+    size_t host_bytes;            /* buffers of host objects scripts made (vectors, passes, matrices) */
+    size_t memory_limit;          /* bytes, for both together; 0 = none */
     int host_depth;               /* > 0 while host code runs: allocations never fail there */
     long long instruction_budget; /* per call into the script; 0 = none */
     long long instructions;       /* counted since the current call's hook was armed */
@@ -105,6 +106,8 @@ static void nrl_hook(lua_State *L, lua_Debug *ar) {
     if (g->where[0] == 0) nrl_record_where(L, g);
     g->hook_armed = 1;
     lua_sethook(L, nrl_hook, LUA_MASKCOUNT, 1);
+    /* A stop inside a coroutine must also stop the thread that resumed it. */
+    if (L != g->main) lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1);
     lua_pushliteral(L, "nrlhost: script stopped by a limit");
     lua_error(L);
 }
@@ -151,7 +154,7 @@ static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     if (nsize > old && g->memory_limit > 0 && g->host_depth == 0
-        && g->memory_used - old + nsize > g->memory_limit) {
+        && g->memory_used + g->host_bytes - old + nsize > g->memory_limit) {
         if (g->stop == NRL_STOP_NONE) {
             g->stop = NRL_STOP_MEMORY;
             if (g->main) { nrl_record_where(g->main, g); g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
@@ -217,11 +220,12 @@ static int nrl_native_trampoline(lua_State *L) {
     if (n <= NRL_NATIVE_ARG_ERROR) {
         return luaL_argerror(L, NRL_NATIVE_ARG_ERROR - n, lua_tostring(L, -1));
     }
-    if (g->memory_limit > 0 && g->memory_used > g->memory_limit && g->stop == NRL_STOP_NONE) {
+    if (g->memory_limit > 0 && g->memory_used + g->host_bytes > g->memory_limit && g->stop == NRL_STOP_NONE) {
         g->stop = NRL_STOP_MEMORY;
         nrl_record_where(L, g);
         g->hook_armed = 1;
         lua_sethook(L, nrl_hook, LUA_MASKCOUNT, 1);
+        if (L != g->main) lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1);
         lua_pushliteral(L, "nrlhost: script stopped by a limit");
         return lua_error(L);
     }
@@ -412,6 +416,7 @@ enum {
 typedef struct nrl_object {
     unsigned int tag;
     void *object;          /* a retained Swift object, released by __gc */
+    size_t bytes;          /* host memory it holds, charged to the state's memory cap */
 } nrl_object;
 
 /* Vectors are indexed from Lua at every step, so indexing is done here without a call into
@@ -419,6 +424,7 @@ typedef struct nrl_object {
 typedef struct nrl_vector {
     unsigned int tag;      /* NRL_TAG_VECTOR */
     void *object;          /* retained Swift owner of the storage */
+    size_t bytes;          /* as in nrl_object (0 for views of another object's storage) */
     void *data;            /* float or double elements */
     int count;
     int is_double;
@@ -514,6 +520,27 @@ static inline void nrl_push_sandbox_functions(lua_State *L, int env) {
     lua_pushvalue(L, env); lua_pushcclosure(L, nrl_sandbox_load, 1); lua_setfield(L, env, "load");
     lua_pushcfunction(L, nrl_sandbox_setmetatable); lua_setfield(L, env, "setmetatable");
     lua_pushcfunction(L, nrl_sandbox_collectgarbage); lua_setfield(L, env, "collectgarbage");
+}
+
+/* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit. */
+static inline int nrl_charge_host(lua_State *L, size_t bytes) {
+    nrl_limits *g = nrl_limits_of(L);
+    if (g->memory_limit > 0 && g->memory_used + g->host_bytes + bytes > g->memory_limit) {
+        if (g->stop == NRL_STOP_NONE) {
+            g->stop = NRL_STOP_MEMORY;
+            nrl_record_where(L, g);
+            g->hook_armed = 1;
+            lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1);
+        }
+        return 0;
+    }
+    g->host_bytes += bytes;
+    return 1;
+}
+
+static inline void nrl_release_host(lua_State *L, size_t bytes) {
+    nrl_limits *g = nrl_limits_of(L);
+    g->host_bytes -= bytes < g->host_bytes ? bytes : g->host_bytes;
 }
 
 static inline lua_CFunction nrl_libm_pow_function(void) { return nrl_libm_pow; }

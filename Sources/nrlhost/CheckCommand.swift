@@ -64,7 +64,7 @@ struct CheckCommand: ParsableCommand {
                 if !info.continuing { try env.reset(observation: observation) }
             }
         }
-        print("ok: \(script) declares env '\(info.name)': \(info.observationSize) observations, \(info.actionCount) actions, \(info.rewardTiming.rawValue) reward\(info.maxEpisodeSteps.map { ", at most \($0) steps" } ?? "")")
+        print("ok: \(script) declares env '\(info.name)': \(info.observationSize) observations, \(info.actionCount) actions, \(info.rewardTiming.rawValue) reward\(info.maxEpisodeSteps.map { ", at most \($0) step\($0 == 1 ? "" : "s") per episode" } ?? "")")
         print("    200 random steps: \(episodes) episodes ended, total reward \(total)")
     }
 }

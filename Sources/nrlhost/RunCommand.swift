@@ -37,21 +37,23 @@ struct RunCommand: ParsableCommand {
         do {
             session = try failOnScriptError { try Session(spec: spec, registry: registry) }
         } catch let e as UsageError {
-            throw ValidationError(e.description)
+            throw usageFailure(e.description)
         }
         let directory = try out.map { path -> RunDirectory in
             do { return try RunDirectory(url: URL(fileURLWithPath: path), spec: spec) } catch let e as UsageError {
-                throw ValidationError(e.description)
+                throw usageFailure(e.description)
             }
         }
         let shape = session.network.shape.description
         let parameters = spec.parameters.values.keys.sorted().map { "\($0)=\(spec.parameters[$0]!)" }.joined(separator: " ")
-        print("\(spec.rule) on \(spec.environment) (\(shape)), seed \(spec.seed), init seed \(spec.initSeed), \(spec.episodes) episodes, \(parameters)")
+        print("\(spec.rule) on \(spec.environment) (\(shape)), seed \(spec.seed), init seed \(spec.initSeed), \(spec.episodes) episodes"
+              + (parameters.isEmpty ? "" : ", \(parameters)"))
+        if watch && spec.script == nil { printError("--watch reloads rule scripts; '\(spec.rule)' is a builtin rule, so there is nothing to watch") }
 
         Interruption.install()
         let trainer = Trainer(session: session)
         trainer.shouldStop = { Interruption.isRequested }
-        let progress = ProgressDisplay(total: spec.episodes, label: "\(spec.rule)/\(spec.environment)")
+        let progress = ProgressDisplay(total: spec.episodes, label: "\(spec.rule)/\(session.environment.info.name)")
         events.progress = progress
         var recent = RecentReturns(capacity: 50)
         var completed = 0, steps = 0

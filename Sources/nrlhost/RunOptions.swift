@@ -61,19 +61,25 @@ struct RunOptions: ParsableArguments {
             ruleName = descriptor.name
             environment = environment ?? descriptor.defaultEnvironment
         } else if registry.descriptor(named: rule) == nil, FileManager.default.fileExists(atPath: rule) {
-            throw ValidationError("'\(rule)' is a file but not a .lua script")
+            throw usageFailure("'\(rule)' is a file but not a .lua script")
         }
         guard let environment = environment ?? fallbackEnvironment else {
-            throw ValidationError("--env is needed (the rule does not declare one); environments: \(EnvironmentCatalog.builtinNames.joined(separator: ", ")), or a .lua file")
+            throw usageFailure("--env is needed (the rule does not declare one); environments: \(EnvironmentCatalog.builtinNames.joined(separator: ", ")), or a .lua file")
         }
         do {
             let spec = try RunRequest(rule: ruleName, environment: environment, episodes: episodes, seed: seed, initSeed: initSeed,
                                       hidden: hidden, layers: layers, settings: settings, limits: limits).resolve(in: registry)
             return (registry, spec)
         } catch let e as UsageError {
-            throw ValidationError(e.description)
+            throw usageFailure(e.description)
         }
     }
+}
+
+/// A mistake in what the user asked for: "nrlhost: error: …" and the usage exit code (64).
+func usageFailure(_ message: String) -> ExitCode {
+    printError(message)
+    return ExitCode(64)
 }
 
 /// Reports a script error the way users read them: "nrlhost: error: file:line: message", exit 1.

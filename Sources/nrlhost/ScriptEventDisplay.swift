@@ -9,9 +9,9 @@ final class ScriptEventDisplay {
     func handle(_ event: ScriptEvent) {
         let line: String
         switch event {
-        case .reloaded(let version):
-            line = "reloaded (v\(version))"
-            progress?.note = line
+        case .reloaded(let version, let note):
+            line = "reloaded (v\(version))" + (note.map { "; \($0)" } ?? "")
+            progress?.note = "reloaded (v\(version))"
         case .reloadFailed(let error):
             line = "reload failed, the previous version keeps running: \(error.description)"
             progress?.note = "reload failed: \(error.description)"

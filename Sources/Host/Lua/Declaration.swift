@@ -100,6 +100,13 @@ public enum ScriptKind: String, Sendable {
         if lua_type(state.L, -1) == LUA_TSTRING, let kind = ScriptKind(rawValue: String(cString: nrl_lua_tostring(state.L, -1))) {
             return kind
         }
-        throw ScriptError(location: path, message: "the script returned a plain table; declare it with `return rule { … }` or `return env { … }`")
+        // A plain table: recognised by what it holds, as `run` accepts it.
+        for (field, kind) in [("act", ScriptKind.rule), ("step", .env), ("rules", .experiment), ("groups", .experiment)] {
+            state.rawField(-2, field)
+            let present = lua_type(state.L, -1) != LUA_TNIL
+            state.pop()
+            if present { return kind }
+        }
+        throw ScriptError(location: path, message: "the script returned a table that is neither a rule, an environment nor an experiment; declare it with `return rule { … }`, `return env { … }` or `return experiment { … }`")
     }
 }

@@ -81,15 +81,24 @@ enum LuaAPI {
         if let raw = o.pointee.object {
             Unmanaged<AnyObject>.fromOpaque(raw).release()
             o.pointee.object = nil
+            nrl_release_host(L, o.pointee.bytes)
         }
         return 0
     }
 
-    /// Pushes `object` as a new userdata of type `tag`, with `userValues` user values (each an empty table).
-    static func push(_ s: LuaState, _ object: AnyObject, tag: UInt32, userValues: Int32 = 0) {
+    /// Charges a new host object's memory to the script's cap (a memory stop when it does not fit).
+    static func charge(_ s: LuaState, bytes: Int) throws {
+        guard nrl_charge_host(s.L, bytes) != 0 else {
+            throw LuaCallFailure.message("memory limit exceeded (a new host object of \(bytes) bytes)")
+        }
+    }
+
+    /// Pushes `object` as a new userdata of type `tag`, with `userValues` user values (each an empty
+    /// table). `bytes`: host memory it holds, already charged with `charge`, released by `__gc`.
+    static func push(_ s: LuaState, _ object: AnyObject, tag: UInt32, userValues: Int32 = 0, bytes: Int = 0) {
         let p = lua_newuserdatauv(s.L, MemoryLayout<nrl_object>.size, userValues)!
         p.assumingMemoryBound(to: nrl_object.self).pointee =
-            nrl_object(tag: tag, object: Unmanaged.passRetained(object).toOpaque())
+            nrl_object(tag: tag, object: Unmanaged.passRetained(object).toOpaque(), bytes: bytes)
         for i in 0..<userValues {
             lua_createtable(s.L, 0, 4)
             lua_setiuservalue(s.L, -2, i + 1)
@@ -100,19 +109,29 @@ enum LuaAPI {
 
     /// Pushes a vector userdata over `count` elements at `data`, kept alive by `owner`.
     static func pushVector(_ s: LuaState, owner: AnyObject, data: UnsafeMutableRawPointer, count: Int,
-                           isDouble: Bool, writable: Bool) {
+                           isDouble: Bool, writable: Bool, bytes: Int = 0) {
         let p = lua_newuserdatauv(s.L, MemoryLayout<nrl_vector>.size, 0)!
         p.assumingMemoryBound(to: nrl_vector.self).pointee = nrl_vector(
-            tag: vectorTag, object: Unmanaged.passRetained(owner).toOpaque(), data: data,
+            tag: vectorTag, object: Unmanaged.passRetained(owner).toOpaque(), bytes: bytes, data: data,
             count: Int32(count), is_double: isDouble ? 1 : 0, writable: writable ? 1 : 0)
         s.pushRef(s.metatables[vectorTag]!)
         lua_setmetatable(s.L, -2)
     }
 
-    /// Pushes a fresh writable Double vector of `count` elements, all `fill`.
-    static func pushNewVector(_ s: LuaState, count: Int, fill: Double = 0) {
+    /// Pushes a fresh writable Double vector of `count` elements, all `fill` (charged to the cap).
+    static func pushNewVector(_ s: LuaState, count: Int, fill: Double = 0) throws {
+        try charge(s, bytes: count * 8)
         let storage = VectorStorage(count: count, fill: fill)
-        pushVector(s, owner: storage, data: UnsafeMutableRawPointer(storage.values), count: count, isDouble: true, writable: true)
+        pushVector(s, owner: storage, data: UnsafeMutableRawPointer(storage.values), count: count, isDouble: true,
+                   writable: true, bytes: count * 8)
+    }
+
+    /// Pushes new matrices shaped like `shape` (charged to the cap), zero or a copy of `source`.
+    static func pushNewMatrices(_ s: LuaState, _ shape: NetworkShape, copying source: LayerMatrices? = nil) throws {
+        try charge(s, bytes: shape.weightCount * 4)
+        let m = LayerMatrices(shape: shape)
+        if let source { m.copy(from: source) }
+        push(s, m, tag: matricesTag, bytes: shape.weightCount * 4)
     }
 
     /// The Swift object of a userdata with `tag` at `index`, or nil.

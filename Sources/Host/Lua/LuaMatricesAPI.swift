@@ -83,23 +83,23 @@ enum LuaMatricesAPI {
 
     /// m:pass() → a new pass for networks of this shape (make passes once, in setup).
     static func newPass(_ a: LuaArguments) throws -> Int32 {
-        let m = try a.matrices(1)
-        LuaAPI.push(a.state, ForwardPass(shape: m.shape), tag: LuaAPI.passTag, userValues: 1)
+        let shape = try a.matrices(1).shape
+        let bytes = (shape.inputCount + 2 * shape.unitCount) * 4 + shape.outputSize * 16
+        try LuaAPI.charge(a.state, bytes: bytes)
+        LuaAPI.push(a.state, ForwardPass(shape: shape), tag: LuaAPI.passTag, userValues: 1, bytes: bytes)
         return 1
     }
 
     /// m:zeros() → new matrices of this shape, all zero (a trace).
     static func zeros(_ a: LuaArguments) throws -> Int32 {
-        LuaAPI.push(a.state, LayerMatrices(shape: try a.matrices(1).shape), tag: LuaAPI.matricesTag)
+        try LuaAPI.pushNewMatrices(a.state, try a.matrices(1).shape)
         return 1
     }
 
     /// m:copy() → new matrices with m's values.
     static func copy(_ a: LuaArguments) throws -> Int32 {
         let m = try a.matrices(1)
-        let c = LayerMatrices(shape: m.shape)
-        c.copy(from: m)
-        LuaAPI.push(a.state, c, tag: LuaAPI.matricesTag)
+        try LuaAPI.pushNewMatrices(a.state, m.shape, copying: m)
         return 1
     }
 
@@ -128,7 +128,7 @@ enum LuaMatricesAPI {
     /// m:add_noise_outer(noisy [, scale [, inputs [, norm [, scaling]]]]):
     /// m_l += Float(scale · k_l / norm_l) · ξ_l x_{l−1}ᵀ, ξ from `noisy`, x from `inputs` (default `noisy`).
     static func addNoiseOuter(_ a: LuaArguments) throws -> Int32 {
-        let scale = try a.optionalNumber(3, 1)
+        let scale = a.isNone(3) ? 1 : try a.finiteNumber(3)
         let norm = try a.choice(5, NoiseNormalization.none)
         let scaling = try a.choice(6, StepScaling.paper)
         try a.withMatrices(1) { m in
@@ -151,7 +151,7 @@ enum LuaMatricesAPI {
         let p = try a.pass(2)
         try sameShape(a, 2, m.shape, p.shape)
         let action = try a.action(3, count: m.shape.outputSize)
-        let scale = try a.optionalNumber(4, 1)
+        let scale = a.isNone(4) ? 1 : try a.finiteNumber(4)
         let state = a.state
         let weights: LayerMatrices
         if a.isNone(5) {

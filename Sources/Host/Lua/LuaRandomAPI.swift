@@ -53,6 +53,11 @@ enum LuaRandomAPI {
         LuaAPI.run(L) { a in
             let r = a.state.scriptRandom
             if a.isNone(1) { return try uniform(a, r, first: 1) }
+            // math.random(0): a random integer with all bits random, as in Lua 5.4.
+            if a.isNone(2), (try? a.integer(1)) == 0 {
+                a.push(Int(Int64(bitPattern: r.generator.next())))
+                return 1
+            }
             return try integer(a, r, first: 1)
         }
     }
@@ -68,7 +73,7 @@ enum LuaRandomAPI {
         LuaAPI.run(L) { a in
             let n = try a.integer(1)
             guard n >= 0 && n <= 1 << 24 else { throw LuaCallFailure.argument(1, "length in 0..16777216 expected, got \(n)") }
-            LuaAPI.pushNewVector(a.state, count: n, fill: try a.optionalNumber(2, 0))
+            try LuaAPI.pushNewVector(a.state, count: n, fill: try a.optionalNumber(2, 0))
             return 1
         }
     }

@@ -104,13 +104,18 @@ enum LuaSandbox {
         do { try s.call(0, 0, "setting up the sandbox") } catch { preconditionFailure("sandbox prelude failed: \(error)") }
     }
 
-    /// getmetatable("") gives "locked" rather than the string library's metatable.
+    /// getmetatable("") gives "locked" rather than the string library's metatable, and the library
+    /// behind ("").method has no `dump` (binary chunks).
     private static func lockStringMetatable(_ s: LuaState) {
         s.pushString("")
         if lua_getmetatable(s.L, -1) != 0 {
             s.pushString("locked")
             s.setRawField(-2, "__metatable")
-            s.pop()
+            if s.rawField(-1, "__index") == LUA_TTABLE {
+                lua_pushnil(s.L)
+                s.setRawField(-2, "dump")
+            }
+            s.pop(2)
         }
         s.pop()
     }

@@ -8,12 +8,12 @@ enum LuaVectorAPI {
         ("zero", { L in LuaAPI.run(L) { try fill($0, 0) } }),
         ("fill", { L in LuaAPI.run(L) { a in try fill(a, try a.finiteNumber(2)) } }),
         ("add", { L in LuaAPI.run(L) { try add($0) } }),
-        ("mul", { L in LuaAPI.run(L) { a in try map(a) { $0 * (try a.number(2)) } } }),
-        ("div", { L in LuaAPI.run(L) { a in try map(a) { $0 / (try a.number(2)) } } }),
+        ("mul", { L in LuaAPI.run(L) { a in let x = try a.finiteNumber(2); return try map(a) { $0 * x } } }),
+        ("div", { L in LuaAPI.run(L) { a in let x = try a.finiteNumber(2); return try map(a) { $0 / x } } }),
         ("set", { L in LuaAPI.run(L) { try set($0) } }),
         ("sum", { L in LuaAPI.run(L) { try reduce($0) { v in (0..<v.count).reduce(0.0) { $0 + v[$1] } } } }),
         ("dot", { L in LuaAPI.run(L) { try dot($0) } }),
-        ("argmax", { L in LuaAPI.run(L) { try reduce($0) { v in Double((0..<v.count).max { v[$0] < v[$1] }! + 1) } } }),
+        ("argmax", { L in LuaAPI.run(L) { try argmax($0) } }),
         ("sample", { L in LuaAPI.run(L) { try sample($0) } }),
         ("clone", { L in LuaAPI.run(L) { try clone($0) } }),
         ("totable", { L in LuaAPI.run(L) { try toTable($0) } }),
@@ -57,7 +57,7 @@ enum LuaVectorAPI {
         if a.isNone(3) {
             for i in 0..<v.count { v[i] += w[i] }
         } else {
-            let scale = try a.number(3)
+            let scale = try a.finiteNumber(3)
             for i in 0..<v.count { v[i] += scale * w[i] }
         }
         return 0
@@ -81,6 +81,16 @@ enum LuaVectorAPI {
         let v = Elements(v: try a.vector(1).pointee)
         guard v.count > 0 else { throw LuaCallFailure.argument(1, "non-empty vector expected") }
         a.push(f(v))
+        return 1
+    }
+
+    /// v:argmax() → the index (1…#v) of the largest element (the first, on ties).
+    static func argmax(_ a: LuaArguments) throws -> Int32 {
+        let v = Elements(v: try a.vector(1).pointee)
+        guard v.count > 0 else { throw LuaCallFailure.argument(1, "non-empty vector expected") }
+        var best = 0
+        for i in 1..<v.count where v[i] > v[best] { best = i }
+        a.push(best + 1)
         return 1
     }
 
@@ -109,7 +119,7 @@ enum LuaVectorAPI {
     /// v:clone() → a new writable Double vector with v's values.
     static func clone(_ a: LuaArguments) throws -> Int32 {
         let v = Elements(v: try a.vector(1).pointee)
-        LuaAPI.pushNewVector(a.state, count: v.count)
+        try LuaAPI.pushNewVector(a.state, count: v.count)
         let c = Elements(v: nrl_to_vector(a.L, -1).pointee)
         for i in 0..<v.count { c[i] = v[i] }
         return 1

@@ -90,13 +90,19 @@ struct RuleDeclaration {
             value = s.top
         }
         defer { s.pop() }
+        if let minimum, let maximum, minimum > maximum {
+            throw d.failure("params.\(name): min \(minimum) is above max \(maximum)")
+        }
         switch lua_type(L, value) {
         case LUA_TNUMBER:
-            var isInteger: Int32 = 0
-            let i = nrl_lua_tointeger(L, value, &isInteger)
-            if isInteger != 0 {
-                let range = Int(minimum ?? -Double(Int32.max))...Int(maximum ?? Double(Int32.max))
-                return ParameterSpec(name, .integer(range), default: .integer(Int(i)), help: help)
+            // Only Lua integers (1, 42) make integer parameters; 1.0 or 1e3 are real numbers.
+            if nrl_lua_isinteger_value(L, value) != 0 {
+                var isInteger: Int32 = 0
+                let i = Int(nrl_lua_tointeger(L, value, &isInteger))
+                let clamp = { (x: Double) in Int(max(-1e15, min(1e15, x.rounded()))) }
+                let range = (minimum.map(clamp) ?? -Int(Int32.max))...(maximum.map(clamp) ?? Int(Int32.max))
+                guard range.contains(i) else { throw d.failure("params.\(name): default \(i) is outside \(range.lowerBound)...\(range.upperBound)") }
+                return ParameterSpec(name, .integer(range), default: .integer(i), help: help)
             }
             let v = nrl_lua_tonumber(L, value)
             let range = (minimum ?? -Double.greatestFiniteMagnitude)...(maximum ?? Double.greatestFiniteMagnitude)
@@ -125,10 +131,12 @@ struct RuleDeclaration {
         lua_pushnil(L)
         while lua_next(L, table) != 0 {
             defer { s.pop() }
-            guard lua_type(L, -2) == LUA_TSTRING, lua_type(L, -1) == LUA_TTABLE,
-                  let env = EnvironmentCatalog.canonicalName(String(cString: nrl_lua_tostring(L, -2))) else {
-                throw d.failure("defaults: expected environment = { … } with a known environment, got \(s.describe(-2))")
+            guard lua_type(L, -2) == LUA_TSTRING, lua_type(L, -1) == LUA_TTABLE else {
+                throw d.failure("defaults: expected environment = { … }, got \(s.describe(-2))")
             }
+            // A builtin's name, or an environment script's declared name.
+            let key = String(cString: nrl_lua_tostring(L, -2))
+            let env = EnvironmentCatalog.canonicalName(key) ?? key
             var values = RuleDefaults()
             let entry = s.top
             lua_pushnil(L)

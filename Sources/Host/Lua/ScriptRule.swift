@@ -21,8 +21,9 @@ public struct ScriptRuleOptions {
 }
 
 public enum ScriptEvent {
-    /// A new version of the script is running (versions count from 1, the one the run started with).
-    case reloaded(version: Int)
+    /// A new version of the script is running (versions count from 1, the one the run started with);
+    /// `note` says which declaration changes wait for the next run.
+    case reloaded(version: Int, note: String?)
     /// A changed script could not be loaded, or its first call failed; the previous version runs on.
     case reloadFailed(ScriptError)
 }
@@ -68,9 +69,12 @@ final class ScriptRule: LearningRule {
     private let options: ScriptRuleOptions
     private let context: RuleContext
     private var hooks: Hooks
-    /// The version before the last reload, while the new one has not yet run a whole episode.
-    private var previous: Hooks?
+    /// The version before the last reload (and its ctx.params), while the new one has not yet run a
+    /// whole episode.
+    private var previous: (hooks: Hooks, parameters: Int32)?
     private var version = 1
+    /// What the run started with, to tell a user which declaration changes a reload cannot apply.
+    private let declaration: RuleDeclaration
     private let contextRef: Int32
     private let observationRef: Int32
     private let observation: VectorStorageFloat
@@ -94,7 +98,7 @@ final class ScriptRule: LearningRule {
 
         try s.runFile(path)
         let d = try Declaration(state: s, kind: "rule", file: path)
-        _ = try RuleDeclaration(d, path: path)
+        declaration = try RuleDeclaration(d, path: path)
         hooks = try Hooks(d)
         s.clearStack()
 
@@ -142,7 +146,10 @@ final class ScriptRule: LearningRule {
     // MARK: The rule contract
 
     func beginEpisode() throws {
-        if previous != nil { previous = nil }  // the new version ran a whole episode
+        if let old = previous {  // the new version ran a whole episode
+            state.unref(old.parameters)
+            previous = nil
+        }
         if let watcher, watcher.changed() { reload() }
         episode += 1
         state.pushRef(contextRef)
@@ -156,12 +163,16 @@ final class ScriptRule: LearningRule {
         let L = state.L
         observation.values.update(from: obs, count: observation.count)
         try callHook(hooks.act, "act", argument: observationRef, results: 1)
-        defer { state.pop() }
         var isInteger: Int32 = 0
         let action = nrl_lua_tointeger(L, -1, &isInteger)
         guard lua_type(L, -1) == LUA_TNUMBER, isInteger != 0, action >= 1, action <= actionCount else {
-            throw ScriptError(location: hooks.actSite, message: "act must return an action, an integer in 1..\(actionCount); it returned \(state.describe(-1))")
+            let error = ScriptError(location: hooks.actSite, message: "act must return an action, an integer in 1..\(actionCount); it returned \(state.describe(-1))")
+            state.pop()
+            guard previous != nil else { throw error }
+            fallBack(error)
+            return try act(obs)
         }
+        state.pop()
         return Int(action) - 1
     }
 
@@ -182,21 +193,31 @@ final class ScriptRule: LearningRule {
         do {
             try state.callHook(hook, contextRef, argument: argument, number: number, results: results, name)
         } catch let error as ScriptError {
-            guard let old = previous, !state.isStopped else { throw error }
-            options.onEvent?(.reloadFailed(error))
-            hooks = old
-            previous = nil
-            version -= 1
+            guard previous != nil, !state.isStopped else { throw error }
+            fallBack(error)
+            state.clearStack()
             let retry: Int32? = switch "\(name)" {
             case "act": hooks.act
             case "learn": hooks.learn
             case "begin_episode": hooks.beginEpisode
             default: nil
             }
-            state.clearStack()
             guard let retry else { return }
             try callHook(retry, name, argument: argument, number: number, results: results)
         }
+    }
+
+    /// The reloaded version failed on probation: back to the previous one, its ctx.params included.
+    private func fallBack(_ error: ScriptError) {
+        guard let old = previous else { return }
+        options.onEvent?(.reloadFailed(error))
+        hooks = old.hooks
+        state.pushRef(contextRef)
+        state.pushRef(old.parameters)
+        state.setRawField(-2, "params")
+        state.pop()
+        state.unref(old.parameters)
+        previous = nil
     }
 
     // MARK: Hot reload
@@ -226,19 +247,33 @@ final class ScriptRule: LearningRule {
                     state.pushRef(oldParameters)
                     state.setRawField(-2, "params")
                     state.pop()
+                    state.unref(oldParameters)
                     throw error
                 }
             }
-            state.unref(oldParameters)
-            previous = hooks
+            if let older = previous { state.unref(older.parameters) }
+            previous = (hooks, oldParameters)
             hooks = newHooks
             version += 1
-            options.onEvent?(.reloaded(version: version))
+            options.onEvent?(.reloaded(version: version, note: unappliedChanges(declaration)))
         } catch let e as ScriptError {
             options.onEvent?(.reloadFailed(e))
         } catch {
             options.onEvent?(.reloadFailed(ScriptError(location: path, message: "\(error)")))
         }
+    }
+
+    /// Declaration changes a reload cannot apply to a running run (they need a new run).
+    private func unappliedChanges(_ new: RuleDeclaration) -> String? {
+        var changed: [String] = []
+        if new.name != declaration.name { changed.append("name") }
+        if new.schedule != declaration.schedule { changed.append("learns") }
+        if new.environment != declaration.environment { changed.append("env") }
+        let old = declaration.defaults(for: context.environment.name), now = new.defaults(for: context.environment.name)
+        if old.hidden != now.hidden { changed.append("hidden") }
+        if old.layers != now.layers { changed.append("layers") }
+        if old.episodes != now.episodes { changed.append("episodes") }
+        return changed.isEmpty ? nil : "changes to \(changed.joined(separator: ", ")) apply from the next run"
     }
 
     /// The new declaration's defaults for this environment, with the user's own settings on top.

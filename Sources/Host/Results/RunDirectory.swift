@@ -38,6 +38,8 @@ public final class RunDirectory {
         } catch {
             throw UsageError("cannot create the output folder \(url.path): \(error.localizedDescription)")
         }
+        // A reused folder must not keep another run's metrics.
+        try? FileManager.default.removeItem(at: url.appendingPathComponent("metrics.csv"))
         let csvPath = url.appendingPathComponent("episodes.csv").path
         guard let f = fopen(csvPath, "w") else {
             throw UsageError("cannot write \(csvPath): \(String(cString: strerror(errno)))")

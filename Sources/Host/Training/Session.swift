@@ -8,6 +8,10 @@ public final class Session {
     public let learnsEveryStep: Bool
 
     public init(spec: RunSpec, registry: RuleRegistry) throws {
+        switch spec.parameters["gamma"] {
+        case nil, .real(0...1)?, .integer(0...1)?: break
+        case let other?: throw UsageError("parameter 'gamma' is the reward-average rate, a number in [0, 1]; got \(other)")
+        }
         guard let descriptor = registry.descriptor(named: spec.rule) else {
             throw UsageError("unknown rule '\(spec.rule)'; known rules: \(registry.names.joined(separator: ", "))")
         }
@@ -33,6 +37,12 @@ public final class Session {
         self.environment = environment
     }
 
-    /// `gamma` of the reward average (every rule declares it).
-    public var gamma: Double { spec.parameters["gamma"] == nil ? 0.66 : spec.parameters.real("gamma") }
+    /// `gamma` of the reward average (0.66 unless the rule declares it).
+    public var gamma: Double {
+        switch spec.parameters["gamma"] {
+        case .real(let v)?: return v
+        case .integer(let v)?: return Double(v)
+        default: return 0.66
+        }
+    }
 }

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import Host
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Summarise a results store: final performance per rule, learning curves, the depth study, failed runs and diagnostics.",
+        discussion: """
+        Without an output option the table of final performance (mean ± sd over seeds of the mean return of the last 50 episodes) is printed. --html writes a self-contained page (inline SVG and CSS); --md a Markdown report with the tables; --svg one SVG file per figure (the Markdown report links to them). Diagnostics — the cosine between each rule family's update estimator and the exact gradient, and a cost card per builtin rule — are included in files by default (--no-diagnostics leaves them out) and printed with --diagnostics; measuring them takes about 3 s in a release build.
+          nrlhost report runs/paper.sqlite --md docs/reproduction-tables.md --svg docs/figures --html paper.html
+        """
+    )
+
+    @Argument(help: "The results store.")
+    var store: String
+
+    @Option(help: "Write a self-contained HTML report to this file.")
+    var html: String?
+
+    @Option(help: "Write a Markdown report to this file.")
+    var md: String?
+
+    @Option(help: "Write the figures as SVG files into this folder.")
+    var svg: String?
+
+    @Flag(inversion: .prefixedNo, help: "Measure the gradient-alignment diagnostics and add the cost card (default: in files, not on the terminal).")
+    var diagnostics: Bool?
+
+    @Option(help: "The band around each learning curve: minmax (over seeds) or sd (mean ± 1 sd).")
+    var band: String = SpreadBand.minMax.rawValue
+
+    func validate() throws {
+        guard SpreadBand(rawValue: band) != nil else {
+            throw ValidationError("--band is minmax or sd, got '\(band)'")
+        }
+    }
+
+    func run() throws {
+        let results = try openStore(store)
+        let model: ReportModel
+        do {
+            model = try ReportModel(store: results, options: .init(band: SpreadBand(rawValue: band)!))
+        } catch {
+            printError("cannot read \(store): \(error)")
+            throw ExitCode(1)
+        }
+        let writesFiles = html != nil || md != nil || svg != nil
+        let diagnosticsSection: Diagnostics?
+        if diagnostics ?? writesFiles {
+            do { diagnosticsSection = try Diagnostics.compute() } catch {
+                printError("the diagnostics failed: \(error)")
+                throw ExitCode(1)
+            }
+        } else {
+            diagnosticsSection = nil
+        }
+
+        if !writesFiles {
+            printTerminal(model, diagnosticsSection)
+            return
+        }
+        var figureLinks: [String: String]?
+        if let svg {
+            let folder = URL(fileURLWithPath: svg)
+            try create(folder: folder)
+            var written: [String: URL] = [:]
+            for figure in model.curveFigures {
+                let url = folder.appendingPathComponent(figure.id + ".svg")
+                try write(SVGChart.learningCurves(figure, palette: model.palette, band: model.band), to: url)
+                written[figure.id] = url
+            }
+            for figure in model.depthFigures {
+                let url = folder.appendingPathComponent(figure.id + ".svg")
+                try write(SVGChart.depth(figure, palette: model.palette), to: url)
+                written[figure.id] = url
+            }
+            print("wrote \(written.count) SVG figure\(written.count == 1 ? "" : "s") to \(svg)")
+            let base = URL(fileURLWithPath: md ?? ".").deletingLastPathComponent()
+            figureLinks = written.mapValues { MarkdownReport.relativePath(from: base, to: $0) }
+        }
+        if let md {
+            try write(MarkdownReport.render(model, diagnostics: diagnosticsSection, figureLinks: figureLinks), to: URL(fileURLWithPath: md))
+            print("wrote \(md)")
+        }
+        if let html {
+            try write(HTMLReport.render(model, diagnostics: diagnosticsSection), to: URL(fileURLWithPath: html))
+            print("wrote \(html)")
+        }
+        if let d = diagnosticsSection?.alignment {
+            print(String(format: "diagnostics: gradient alignment on %d environments in %.1f s", Set(d.rows.map(\.environment)).count, d.seconds))
+        }
+        if model.failedRuns > 0 { print("\(model.failedRuns) run\(model.failedRuns == 1 ? "" : "s") failed; see the report's failed runs") }
+    }
+
+    private func printTerminal(_ model: ReportModel, _ diagnostics: Diagnostics?) {
+        let name = model.experiments.isEmpty ? "empty store" : model.experiments.joined(separator: ", ")
+        print("\(name): \(model.totalRuns) runs, \(model.completedRuns) completed, \(model.failedRuns) failed"
+              + (model.unfinishedRuns > 0 ? ", \(model.unfinishedRuns) not run yet" : "") + " (\(store))")
+        guard !model.groups.isEmpty else { return }
+        print("final performance: mean return of the last 50 episodes, mean ± sd over seeds\n")
+        print(ReportTables.text(ReportTables.performance(model)))
+        if !model.failures.isEmpty {
+            print("failed runs:")
+            for f in model.failures.prefix(20) {
+                print("  \(f.label) on \(ReportModel.displayName(environment: f.environment)) \(f.shape) (\(f.group), \(f.protocolName)) seed \(f.seed): \(f.message)")
+            }
+            if model.failures.count > 20 { print("  … and \(model.failures.count - 20) more (--html or --md lists them all)") }
+            print("")
+        }
+        if let diagnostics {
+            if let a = diagnostics.alignment {
+                print("gradient alignment: cosine between each estimator (M samples) and the exact gradient, mean ± sd over \(a.settings.states) states")
+                print(ReportTables.text(ReportTables.alignment(a)))
+                print(String(format: "(measured in %.1f s)\n", a.seconds))
+            }
+            print("cost card:")
+            print(ReportTables.text(ReportTables.costs(diagnostics.costs)))
+        }
+    }
+
+    private func create(folder: URL) throws {
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            printError("cannot create \(folder.path): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func write(_ text: String, to url: URL) throws {
+        do {
+            let parent = url.deletingLastPathComponent()
+            if !FileManager.default.fileExists(atPath: parent.path) {
+                try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+            }
+            try Data(text.utf8).write(to: url, options: .atomic)
+        } catch {
+            printError("cannot write \(url.path): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+    }
+}
