@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Lua 5.4 from Debian's liblua5.4-dev, found through pkg-config.
@@ -24,7 +25,7 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
-        .target(name: "Host", dependencies: ["CLua"], swiftSettings: hotPath),
+        .target(name: "Host", dependencies: ["CLua", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: hotPath),
         .target(name: "BuiltinRules", dependencies: ["Host"], swiftSettings: hotPath),
         .executableTarget(
             name: "nrlhost",
