@@ -5,22 +5,11 @@ import XCTest
 /// Behaviour of the built-in environments that the golden recordings do not pin down:
 /// the Swift-side random start states, the step limit and the trial structure.
 final class EnvironmentTests: XCTestCase {
-    final class Observation {
-        let pointer: UnsafeMutablePointer<Float>
-        let count: Int
-        init(_ count: Int) {
-            self.count = count
-            pointer = .allocate(capacity: count)
-            pointer.initialize(repeating: .nan, count: count)
-        }
-        deinit { pointer.deallocate() }
-        var values: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
-    }
 
     // MARK: Reset
 
     func testCartPoleResetDrawsFromTheSpecRange() {
-        let observation = Observation(4)
+        let observation = ObservationBuffer(count: 4)
         for seed in 0..<500 as Range<UInt64> {
             let env = CartPole(rng: RandomStream.environment.generator(seed: seed))
             env.reset(observation: observation.pointer)
@@ -31,7 +20,7 @@ final class EnvironmentTests: XCTestCase {
     }
 
     func testAcrobotResetDrawsFloat32StatesFromTheSpecRange() {
-        let observation = Observation(6)
+        let observation = ObservationBuffer(count: 6)
         for seed in 0..<500 as Range<UInt64> {
             let env = Acrobot(rng: RandomStream.environment.generator(seed: seed))
             env.reset(observation: observation.pointer)
@@ -46,7 +35,7 @@ final class EnvironmentTests: XCTestCase {
     }
 
     func testReachingResetTakesOneInternalStepRight() {
-        let observation = Observation(32)
+        let observation = ObservationBuffer(count: 32)
         var draws = 0
         let env = Reaching1D(groundTruths: { draws += 1; return 5.9 })
         env.reset(observation: observation.pointer)
@@ -61,7 +50,7 @@ final class EnvironmentTests: XCTestCase {
     }
 
     func testReachingResetDrawsGroundTruthFromItsGenerator() {
-        let observation = Observation(32)
+        let observation = ObservationBuffer(count: 32)
         var seen = Set<Int>()
         for seed in 0..<300 as Range<UInt64> {
             let env = Reaching1D(rng: RandomStream.environment.generator(seed: seed))
@@ -77,7 +66,7 @@ final class EnvironmentTests: XCTestCase {
         for name in EnvironmentCatalog.builtinNames {
             let size = try XCTUnwrap(EnvironmentCatalog.info(name)).observationSize
             func start(_ seed: UInt64) throws -> [Float] {
-                let observation = Observation(size)
+                let observation = ObservationBuffer(count: size)
                 try XCTUnwrap(EnvironmentCatalog.make(name, seed: seed)).reset(observation: observation.pointer)
                 return observation.values
             }
@@ -97,7 +86,7 @@ final class EnvironmentTests: XCTestCase {
         for (name, policy) in policies {
             let env = try XCTUnwrap(EnvironmentCatalog.make(name, seed: 3))
             XCTAssertEqual(env.info.maxEpisodeSteps, 500)
-            let observation = Observation(env.info.observationSize)
+            let observation = ObservationBuffer(count: env.info.observationSize)
             try env.reset(observation: observation.pointer)
             for step in 1...500 {
                 let outcome = try env.step(policy(observation.values), observation: observation.pointer)
@@ -111,7 +100,7 @@ final class EnvironmentTests: XCTestCase {
 
     func testCartPoleRewardIsZeroAfterTheFirstTerminatedStep() {
         let env = CartPole(rng: Xoshiro256(seed: 1))
-        let observation = Observation(4)
+        let observation = ObservationBuffer(count: 4)
         env.reset(state: [0, 0, 0.2, 0.5], observation: observation.pointer)
         var rewards: [Double] = []
         var terminated: [Bool] = []
@@ -138,7 +127,7 @@ final class EnvironmentTests: XCTestCase {
 
     func testReachingTrialBoundariesAtAgentSteps299_599_899() throws {
         let env = Reaching1D(rng: RandomStream.environment.generator(seed: 11))
-        let observation = Observation(32)
+        let observation = ObservationBuffer(count: 32)
         env.reset(observation: observation.pointer)
         var actions = Xoshiro256(seed: 5)
         var boundaries: [Int] = []

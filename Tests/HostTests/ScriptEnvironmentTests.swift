@@ -68,7 +68,7 @@ final class ScriptEnvironmentTests: XCTestCase {
         for (name, t) in files {
             let (limited, script) = try makeLimited(cartPolePath)
             XCTAssertEqual(limited.maxEpisodeSteps, t.config?.maxEpisodeSteps ?? 500, name)
-            let observation = Buffer(4)
+            let observation = ObservationBuffer(count: 4)
             try script.reset(state: XCTUnwrap(t.start.state, name), observation: observation.pointer)
             limited.restartClock()
             XCTAssertEqual(observation.bits, t.start.observation.map { Float($0).bitPattern }, "\(name): reset observation")
@@ -121,7 +121,7 @@ final class ScriptEnvironmentTests: XCTestCase {
             let probe = try stateProbe(component: component)
             for (name, t) in try cartPoleGoldenFiles() {
                 let env = try ScriptEnvironment(path: probe, seed: 0, limits: .standard)
-                let observation = Buffer(4)
+                let observation = ObservationBuffer(count: 4)
                 try env.reset(state: XCTUnwrap(t.start.state), observation: observation.pointer)
                 for record in t.steps {
                     let got = try env.step(record.action, observation: observation.pointer).reward
@@ -140,7 +140,7 @@ final class ScriptEnvironmentTests: XCTestCase {
     /// script squares with `v^2` or `v*v` instead of nrl.pow(v, 2.0).
     func testLuaCartPoleSquaresWithLibmPow() throws {
         let env = try ScriptEnvironment(path: try stateProbe(component: 4), seed: 0, limits: .standard)
-        let observation = Buffer(4)
+        let observation = ObservationBuffer(count: 4)
         try env.reset(state: [-0.12010929882766375, 1.033722033145645, -0.13639107447520166, 1.2249660764136445],
                       observation: observation.pointer)
         XCTAssertEqual(try env.step(1, observation: observation.pointer).reward, 0.8928465763015684)
@@ -154,7 +154,7 @@ final class ScriptEnvironmentTests: XCTestCase {
             let native = try XCTUnwrap(EnvironmentCatalog.make("cartpole", seed: seed))
             let lua = try EnvironmentCatalog.make(cartPolePath, seed: seed, limits: .standard)
             XCTAssertEqual(lua.info.maxEpisodeSteps, 500)
-            let a = Buffer(4), b = Buffer(4)
+            let a = ObservationBuffer(count: 4), b = ObservationBuffer(count: 4)
             try native.reset(observation: a.pointer)
             try lua.reset(observation: b.pointer)
             XCTAssertEqual(a.bits, b.bits, "seed \(seed): first reset")
@@ -208,7 +208,7 @@ final class ScriptEnvironmentTests: XCTestCase {
     /// every episode ends after its single step.
     func testBanditPaysForTheMatchingButtonAndEndsAfterOneStep() throws {
         let (env, _) = try makeLimited(banditPath, seed: 3)
-        let observation = Buffer(4)
+        let observation = ObservationBuffer(count: 4)
         var lampsSeen = Set<Int>()
         for episode in 0..<200 {
             try env.reset(observation: observation.pointer)
@@ -251,7 +251,7 @@ final class ScriptEnvironmentTests: XCTestCase {
     /// left for ever is cut off by the TimeLimit at step 50 (return −50), without termination.
     func testCorridorEndsAtTheExitOrAtTheStepLimit() throws {
         let (env, _) = try makeLimited(corridorPath)
-        let observation = Buffer(10)
+        let observation = ObservationBuffer(count: 10)
         func position() -> Int? {
             let v = observation.values
             return v.filter { $0 == 1 }.count == 1 && v.filter { $0 == 0 }.count == 9 ? v.firstIndex(of: 1) : nil
@@ -333,7 +333,7 @@ final class ScriptEnvironmentTests: XCTestCase {
         try source.write(to: url, atomically: true, encoding: .utf8)
         do {
             let env = try EnvironmentCatalog.make(url.path, seed: 0, limits: limits)
-            let observation = Buffer(env.info.observationSize)
+            let observation = ObservationBuffer(count: env.info.observationSize)
             try env.reset(observation: observation.pointer)
             _ = try env.step(0, observation: observation.pointer)
             XCTFail("expected a ScriptError from \(name)", file: file, line: testLine)

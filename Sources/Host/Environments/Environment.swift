@@ -93,3 +93,19 @@ public final class TimeLimit: Environment {
         return outcome
     }
 }
+
+/// A Float32 buffer for an environment's observations (NaN until written).
+public final class ObservationBuffer {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: .nan, count: count)
+    }
+
+    deinit { pointer.deallocate() }
+
+    public var values: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}

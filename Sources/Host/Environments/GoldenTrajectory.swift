@@ -450,16 +450,6 @@ extension CartPole: StateReplayable {}
 extension Acrobot: StateReplayable {}
 
 /// A Float buffer that frees itself.
-private final class ObservationBuffer {
-    let pointer: UnsafeMutablePointer<Float>
-    let count: Int
-    init(count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: count)
-        pointer.initialize(repeating: .nan, count: count)
-    }
-    deinit { pointer.deallocate() }
-}
 
 /// Collects the first disagreement; later comparisons are skipped once one is found.
 /// Values print with Swift's shortest round-trip form, so a reader sees the exact bits;

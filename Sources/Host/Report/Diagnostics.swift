@@ -338,14 +338,16 @@ public enum CostCard {
 /// The diagnostics section of a report.
 public struct Diagnostics: Sendable {
     public var alignment: AlignmentReport?
+    public var noisyPasses: NoisyPassApproximation?
     public var costs: [RuleCost]
 
-    public init(alignment: AlignmentReport?, costs: [RuleCost] = CostCard.builtin) {
+    public init(alignment: AlignmentReport?, noisyPasses: NoisyPassApproximation? = nil, costs: [RuleCost] = CostCard.builtin) {
         self.alignment = alignment
+        self.noisyPasses = noisyPasses
         self.costs = costs
     }
 
     public static func compute(_ settings: AlignmentSettings = AlignmentSettings()) throws -> Diagnostics {
-        Diagnostics(alignment: try GradientAlignment.measure(settings))
+        Diagnostics(alignment: try GradientAlignment.measure(settings), noisyPasses: try NoisyPassApproximation.measure())
     }
 }

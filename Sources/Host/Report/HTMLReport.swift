@@ -71,6 +71,10 @@ public enum HTMLReport {
                 h += "<p class=\"muted\">Estimators: " + AlignmentEstimator.allCases.map { "\(e($0.title)): \(e($0.formula))" }.joined(separator: "; ")
                     + ". Measured in \(String(format: "%.1f", alignment.seconds)) s.</p>\n"
             }
+            if let noisy = diagnostics.noisyPasses {
+                h += "<h3>Noisy passes instead of the clean pass</h3>\n<p>\(e(noisy.explanation))</p>\n"
+                h += ReportTables.html(noisy.table, className: "diagnostics")
+            }
             h += "<h3>Cost card</h3>\n<p>\(e(costExplanation))</p>\n"
             h += ReportTables.html(ReportTables.costs(diagnostics.costs), palette: model.palette, className: "costs")
             h += "</section>\n"

@@ -40,6 +40,10 @@ public enum MarkdownReport {
                 md += "Estimators: " + AlignmentEstimator.allCases.map { "\($0.title): \($0.formula)" }.joined(separator: "; ")
                 md += String(format: ". Measured in %.1f s.\n\n", alignment.seconds)
             }
+            if let noisy = diagnostics.noisyPasses {
+                md += "### Noisy passes instead of the clean pass\n\n" + noisy.explanation + "\n\n"
+                md += ReportTables.markdown(noisy.table) + "\n"
+            }
             md += "### Cost card\n\n" + HTMLReport.costExplanation + "\n\n"
             md += ReportTables.markdown(ReportTables.costs(diagnostics.costs)) + "\n"
         }
