@@ -267,15 +267,16 @@ static inline int nrl_pcall(lua_State *L, int nargs, int nresults) {
 }
 
 /* One protected call of the registry function `fn` with the registry value `self` and either the
-   registry value `arg` (arg_ref != LUA_NOREF) or the number `x` — the per-step calls of a script,
-   done here in one call from Swift. */
+   registry value `arg` (arg_ref != LUA_NOREF) or `x` (has_x: 1 as a float, 2 as an integer) — the
+   per-step calls of a script, done here in one call from Swift. */
 static inline int nrl_call_hook(lua_State *L, int fn, int self, int arg_ref, lua_Number x, int has_x, int nresults) {
     nrl_limits *g = nrl_limits_of(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
     lua_rawgeti(L, LUA_REGISTRYINDEX, self);
     int nargs = 1;
     if (arg_ref != LUA_NOREF) { lua_rawgeti(L, LUA_REGISTRYINDEX, arg_ref); nargs++; }
-    if (has_x) { lua_pushnumber(L, x); nargs++; }
+    if (has_x == 1) { lua_pushnumber(L, x); nargs++; }
+    if (has_x == 2) { lua_pushinteger(L, (lua_Integer)x); nargs++; }
     nrl_begin_call(g);
     int status = nrl_pcall(L, nargs, nresults);
     nrl_end_call(g);
@@ -512,6 +513,49 @@ static inline void nrl_set_vector_metamethods(lua_State *L, int methods) {
     lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, nrl_vector_tostring);
     lua_setfield(L, -2, "__tostring");
+}
+
+/* Reads an environment step's results from the top five slots — obs (a table or a vector of n finite
+   numbers), reward, terminated, truncated, info — in one call: the per-step path of a Lua environment.
+   Returns 0, or what is wrong: 1 obs is neither table nor vector, 2 wrong length (*bad = the length),
+   3 element *bad (1-based) not a finite number, 4 reward not a finite number, 5 a flag not a boolean.
+   flags: bit 0 terminated, bit 1 truncated, bit 2 info.new_trial. */
+static inline int nrl_read_step(lua_State *L, int first, float *obs, int n, double *reward, int *flags, int *bad) {
+    int o = lua_absindex(L, first);
+    nrl_vector *v = nrl_to_vector(L, o);
+    if (v != NULL && v->object != NULL) {
+        if (v->count != n) { *bad = v->count; return 2; }
+        for (int i = 0; i < n; i++) {
+            double x = nrl_vector_get(v, i);
+            if (!isfinite(x)) { *bad = i + 1; return 3; }
+            obs[i] = (float)x;
+        }
+    } else if (lua_type(L, o) == LUA_TTABLE) {
+        int len = (int)lua_rawlen(L, o);
+        if (len != n) { *bad = len; return 2; }
+        for (int i = 0; i < n; i++) {
+            int isnum = 0;
+            lua_rawgeti(L, o, i + 1);
+            double x = lua_tonumberx(L, -1, &isnum);
+            int is_number = lua_type(L, -1) == LUA_TNUMBER;
+            lua_pop(L, 1);
+            if (!is_number || !isnum || !isfinite(x)) { *bad = i + 1; return 3; }
+            obs[i] = (float)x;
+        }
+    } else {
+        return 1;
+    }
+    int isnum = 0;
+    *reward = lua_tonumberx(L, o + 1, &isnum);
+    if (lua_type(L, o + 1) != LUA_TNUMBER || !isfinite(*reward)) return 4;
+    if (lua_type(L, o + 2) != LUA_TBOOLEAN || lua_type(L, o + 3) != LUA_TBOOLEAN) return 5;
+    *flags = (lua_toboolean(L, o + 2) ? 1 : 0) | (lua_toboolean(L, o + 3) ? 2 : 0);
+    if (lua_type(L, o + 4) == LUA_TTABLE) {
+        lua_getfield(L, o + 4, "new_trial");
+        if (lua_toboolean(L, -1)) *flags |= 4;
+        lua_pop(L, 1);
+    }
+    return 0;
 }
 
 static inline void nrl_push_sandbox_functions(lua_State *L, int env) {

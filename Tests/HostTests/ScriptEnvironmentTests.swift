@@ -17,19 +17,6 @@ final class ScriptEnvironmentTests: XCTestCase {
     let banditPath = script("bandit.lua")
     let corridorPath = script("corridor.lua")
 
-    /// A Float buffer for observations.
-    final class Buffer {
-        let pointer: UnsafeMutablePointer<Float>
-        let count: Int
-        init(_ count: Int) {
-            self.count = count
-            pointer = .allocate(capacity: count)
-            pointer.initialize(repeating: .nan, count: count)
-        }
-        deinit { pointer.deallocate() }
-        var values: [Float] { (0..<count).map { pointer[$0] } }
-        var bits: [UInt32] { values.map(\.bitPattern) }
-    }
 
     /// The script environment inside the catalog's TimeLimit wrapper.
     func makeLimited(_ path: String, seed: UInt64 = 0) throws -> (TimeLimit, ScriptEnvironment) {
@@ -427,4 +414,9 @@ final class ScriptEnvironmentTests: XCTestCase {
         let message = try scriptError(brokenScript(step: "while true do end"), line: 8, limits: limits)
         XCTAssertTrue(message.contains("instruction budget exceeded"), message)
     }
+}
+
+extension ObservationBuffer {
+    /// The observation's float32 bit patterns, for bit-exact comparisons.
+    var bits: [UInt32] { values.map(\.bitPattern) }
 }

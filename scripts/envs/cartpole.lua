@@ -76,6 +76,6 @@ return env {
       self.steps_beyond = self.steps_beyond + 1
       reward = 0.0
     end
-    return { x, xdot, theta, thetadot }, reward, terminated, false
+    return s, reward, terminated, false  -- the state table is the observation: nothing to allocate
   end,
 }

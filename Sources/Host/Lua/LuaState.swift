@@ -65,6 +65,8 @@ public final class LuaState {
     }
 
     public var memoryInUse: Int { limitsPointer.pointee.memory_used }
+    /// What counts toward the memory cap: the Lua heap plus the host buffers the script made.
+    public var memoryCharged: Int { limitsPointer.pointee.memory_used + limitsPointer.pointee.host_bytes }
 
     // MARK: Running script code
 
@@ -81,9 +83,11 @@ public final class LuaState {
     /// Calls registry function `function` with registry value `first` and then either registry value
     /// `argument` or the number `number`; the per-step path (one call into C).
     @inline(__always)
-    func callHook(_ function: Int32, _ first: Int32, argument: Int32? = nil, number: Double? = nil,
+    func callHook(_ function: Int32, _ first: Int32, argument: Int32? = nil, number: Double? = nil, integer: Int? = nil,
                   results: Int32, _ what: StaticString) throws {
-        let status = nrl_call_hook(L, function, first, argument ?? LUA_NOREF, number ?? 0, number == nil ? 0 : 1, results)
+        let x = integer.map(Double.init) ?? number ?? 0
+        let kind: Int32 = integer != nil ? 2 : (number != nil ? 1 : 0)
+        let status = nrl_call_hook(L, function, first, argument ?? LUA_NOREF, x, kind, results)
         if status != LUA_OK {
             currentCall = "\(what)"
             throw popError(status)

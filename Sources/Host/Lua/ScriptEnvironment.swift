@@ -112,26 +112,20 @@ public final class ScriptEnvironment: Environment {
     }
 
     public func step(_ action: Int, observation: UnsafeMutablePointer<Float>) throws -> StepOutcome {
-        let L = state.L
-        state.pushRef(stepRef)
-        state.pushRef(selfRef)
-        lua_pushinteger(L, lua_Integer(action + 1))
-        try state.call(2, 5, "step")
+        try state.callHook(stepRef, selfRef, integer: action + 1, results: 5, "step")
         defer { state.clearStack() }
-        try readObservation(-5, into: observation, from: "step", site: stepSite)
-        guard lua_type(L, -4) == LUA_TNUMBER, case let reward = nrl_lua_tonumber(L, -4), reward.isFinite else {
+        var reward = 0.0, flags: Int32 = 0, bad: Int32 = 0
+        switch nrl_read_step(state.L, -5, observation, Int32(info.observationSize), &reward, &flags, &bad) {
+        case 0:
+            return StepOutcome(reward: reward, terminated: flags & 1 != 0, truncated: flags & 2 != 0, trialEnded: flags & 4 != 0)
+        case 4:
             throw ScriptError(location: stepSite, message: "step must return obs, reward, terminated, truncated; the reward is \(state.describe(-4)), not a finite number")
-        }
-        guard lua_type(L, -3) == LUA_TBOOLEAN, lua_type(L, -2) == LUA_TBOOLEAN else {
+        case 5:
             throw ScriptError(location: stepSite, message: "step must return obs, reward, terminated, truncated with terminated and truncated true or false; got \(state.describe(-3)), \(state.describe(-2))")
+        default:
+            try readObservation(-5, into: observation, from: "step", site: stepSite)  // says what is wrong
+            throw ScriptError(location: stepSite, message: "step returned an unreadable observation")
         }
-        var outcome = StepOutcome(reward: reward, terminated: lua_toboolean(L, -3) != 0, truncated: lua_toboolean(L, -2) != 0)
-        if lua_type(L, -1) == LUA_TTABLE {
-            state.rawField(-1, "new_trial")
-            outcome.trialEnded = lua_toboolean(L, -1) != 0
-            state.pop()
-        }
-        return outcome
     }
 
     /// Copies the observation at `index` (a table or a vector of finite numbers) as Float32.
