@@ -75,11 +75,12 @@ static inline nrl_limits *nrl_limits_of(lua_State *L) {
     return *(nrl_limits **)lua_getextraspace(L);
 }
 
-/* The innermost script line on L's stack, as "file:line". */
+/* The innermost script line on L's stack, as "file:line" (the sandbox's own Lua prelude,
+   chunk "=nrlhost", is not a script line). */
 static inline void nrl_record_where(lua_State *L, nrl_limits *g) {
     lua_Debug ar;
     for (int level = 0; lua_getstack(L, level, &ar); level++) {
-        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, "=nrlhost") != 0) {
             snprintf(g->where, sizeof g->where, "%s:%d", ar.short_src, ar.currentline);
             return;
         }

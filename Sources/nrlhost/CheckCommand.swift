@@ -21,6 +21,7 @@ struct CheckCommand: ParsableCommand {
             case .rule: try checkRule()
             case .env: try checkEnvironment()
             case .experiment: try checkExperiment()
+            case .assignment: print(try Assignment.load(path: script).checkSummary)
             }
         }
     }

@@ -62,6 +62,9 @@ struct RunCommand: ParsableCommand {
             RunDirectory.Outcome(status: status, message: message, episodesCompleted: completed, steps: steps,
                                  seconds: summary?.seconds ?? Date().timeIntervalSince(start), finalPerformance: recent.mean)
         }
+        StuckCallGuard.start(seconds: spec.limits.secondsPerCall) { message in
+            try? directory?.finish(outcome("failed", message, nil))
+        }
         do {
             let summary = try trainer.run { record in
                 directory?.append(record)

@@ -41,6 +41,8 @@ final class BrokenScriptTests: XCTestCase {
              arguments: ["--max-instructions", "5000000"], expect: ["FILE:3:", "instruction budget exceeded"]),
         Case(name: "slow_loop", source: "return rule {\n  act = function(ctx, obs)\n    local x = 0\n    while true do x = x + math.sin(x) end\n  end,\n  learn = function() end }\n",
              arguments: ["--max-instructions", "0", "--max-seconds", "0.3"], expect: ["FILE:4:", "time limit exceeded", "--max-seconds"]),
+        Case(name: "catastrophic_pattern", source: "return rule {\n  act = function(ctx, obs)\n    local s = string.rep('a', 40)\n    return string.find(s, string.rep('a?', 40) .. string.rep('a', 40)) and 1\n  end,\n  learn = function() end }\n",
+             arguments: ["--max-seconds", "1"], expect: ["FILE:4:", "stuck for more than 1.0 s inside a library function"]),
         Case(name: "memory_bomb", source: "return rule {\n  act = function(ctx, obs)\n    local t = {}\n    for i = 1, 1e9 do t[i] = { i } end\n  end,\n  learn = function() end }\n",
              arguments: ["--max-memory", "32"], expect: ["FILE:4:", "memory limit exceeded", "32 MB"]),
         Case(name: "string_rep_bomb_in_pcall", source: "return rule {\n  act = function(ctx, obs)\n    local ok = pcall(string.rep, 'x', 1 << 30)\n    return 1\n  end,\n  learn = function() end }\n",

@@ -86,7 +86,7 @@ struct Declaration {
 
 /// What kind of script a file is, from what it returns.
 public enum ScriptKind: String, Sendable {
-    case rule, env, experiment
+    case rule, env, experiment, assignment
 
     /// Loads the script in a scratch state and reads its declaration's kind.
     public static func of(path: String, limits: ScriptLimits = .standard) throws -> ScriptKind {

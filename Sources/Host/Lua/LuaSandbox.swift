@@ -80,6 +80,8 @@ enum LuaSandbox {
         s.setRawField(env, "env")
         nrl_push_native(L, { L in LuaSandbox.declare(L!, kind: "experiment") })
         s.setRawField(env, "experiment")
+        nrl_push_native(L, { L in LuaSandbox.declare(L!, kind: "assignment") })
+        s.setRawField(env, "assignment")
         lua_pushvalue(L, env)
         s.setRawField(env, "_G")
         s.pop()  // globals

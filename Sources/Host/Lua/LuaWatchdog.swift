@@ -10,6 +10,9 @@ final class LuaWatchdog: @unchecked Sendable {
     private let lock = NSLock()
     /// Watched states and the call serial seen at the last tick.
     private var watched: [UnsafeMutablePointer<nrl_limits>: Int64] = [:]
+    /// Per state: the call serial and instruction count last seen, and since when (monotonic seconds)
+    /// they have not changed — how `stuckLocations` tells a call stuck inside one C function.
+    private var progress: [UnsafeMutablePointer<nrl_limits>: (serial: Int64, instructions: Int64, since: Double)] = [:]
     private var thread: Thread?
 
     func watch(_ limits: UnsafeMutablePointer<nrl_limits>) {
@@ -28,6 +31,7 @@ final class LuaWatchdog: @unchecked Sendable {
     func forget(_ limits: UnsafeMutablePointer<nrl_limits>) {
         lock.lock()
         watched[limits] = nil
+        progress[limits] = nil
         lock.unlock()
     }
 
@@ -35,12 +39,73 @@ final class LuaWatchdog: @unchecked Sendable {
         while true {
             usleep(10_000)
             lock.lock()
+            let now = nrl_now()
             for (limits, seen) in watched {
                 var serial = seen
                 nrl_watchdog_tick(limits, &serial)
                 watched[limits] = serial
+                let g = limits.pointee
+                if let p = progress[limits], p.serial == g.call_serial, p.instructions == g.instructions { continue }
+                progress[limits] = (g.call_serial, g.instructions, now)
             }
             lock.unlock()
         }
     }
+}
+
+extension LuaWatchdog {
+    /// Makes the running call of every state, and every later call, stop within a few milliseconds
+    /// of Lua code as if its time limit had passed ("time limit exceeded", at the running line).
+    /// Calls shorter than the watchdog's tick are not interrupted. Irreversible.
+    func expireAll() {
+        lock.lock()
+        defer { lock.unlock() }
+        for limits in watched.keys {
+            limits.pointee.seconds_per_call = 1e-9
+            if limits.pointee.deadline != 0 { limits.pointee.deadline = 1e-9 }
+        }
+    }
+
+    /// "file:line" (nil if unknown) of every call that has run no Lua instruction for `seconds`
+    /// although its count hook is armed: it is inside one C library function (a pathological string
+    /// pattern) that no hook can interrupt. Reading the stack of a thread stuck there is safe, as
+    /// that function changes none of it; this is for a process about to give up on the call.
+    func stuckLocations(for seconds: Double) -> [String?] {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = nrl_now()
+        var found: [String?] = []
+        for (limits, p) in progress {
+            let g = limits.pointee
+            guard g.in_call != 0, g.hook_armed != 0, g.stop == NRL_STOP_NONE, now - p.since >= seconds,
+                  p.serial == g.call_serial, p.instructions == g.instructions, let main = g.main else { continue }
+            var ar = lua_Debug()
+            var level: Int32 = 0
+            var location: String?
+            while location == nil, lua_getstack(main, level, &ar) != 0 {
+                if lua_getinfo(main, "Sl", &ar) != 0, ar.currentline > 0, strcmp(ar.source, "=nrlhost") != 0 {
+                    let source = withUnsafeBytes(of: ar.short_src) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    location = "\(source):\(ar.currentline)"
+                }
+                level += 1
+            }
+            if let short = location, let host = g.host {
+                location = Unmanaged<LuaState>.fromOpaque(host)._withUnsafeGuaranteedRef { $0.fullLocation(short) }
+            }
+            found.append(location)
+        }
+        return found
+    }
+}
+
+/// Process-wide controls over the running calls of every Lua state, for a supervisor that enforces
+/// a budget across many calls (the grader's worker process).
+public enum LuaCalls {
+    /// Stops every state's running call and every later one at its next Lua instructions, as if its
+    /// time limit had passed. Irreversible.
+    public static func expireAll() { LuaWatchdog.shared.expireAll() }
+
+    /// "file:line" (nil if unknown) of every call stuck for `seconds` inside one C library function
+    /// (a pathological string pattern) where no instruction budget or clock can stop it.
+    public static func stuckLocations(for seconds: Double) -> [String?] { LuaWatchdog.shared.stuckLocations(for: seconds) }
 }

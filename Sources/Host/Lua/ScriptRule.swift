@@ -10,13 +10,17 @@ public struct ScriptRuleOptions {
     public var explicitParameters: Set<String>
     /// Told about reloads and failed reloads.
     public var onEvent: ((ScriptEvent) -> Void)?
+    /// Host methods the script may not call (name → the message it gets when it does), e.g. an
+    /// assignment's `locality = "local"` forbids `add_gradient`.
+    public var forbiddenMethods: [String: String]
 
     public init(limits: ScriptLimits = .standard, watch: Bool = false, explicitParameters: Set<String> = [],
-                onEvent: ((ScriptEvent) -> Void)? = nil) {
+                onEvent: ((ScriptEvent) -> Void)? = nil, forbiddenMethods: [String: String] = [:]) {
         self.limits = limits
         self.watch = watch
         self.explicitParameters = explicitParameters
         self.onEvent = onEvent
+        self.forbiddenMethods = forbiddenMethods
     }
 }
 
@@ -65,7 +69,7 @@ final class ScriptRule: LearningRule {
     }
 
     private let path: String
-    private let state: LuaState
+    let state: LuaState
     private let options: ScriptRuleOptions
     private let context: RuleContext
     private var hooks: Hooks
@@ -96,6 +100,7 @@ final class ScriptRule: LearningRule {
         observation = VectorStorageFloat(count: context.environment.observationSize)
         if options.watch { watcher = FileWatcher(path: path) }
 
+        try s.forbid(options.forbiddenMethods)
         try s.runFile(path)
         let d = try Declaration(state: s, kind: "rule", file: path)
         declaration = try RuleDeclaration(d, path: path)
