@@ -24,17 +24,11 @@ static inline void nrl_lua_pop(lua_State *L, int n) { lua_pop(L, n); }
 static inline int nrl_luaL_loadstring(lua_State *L, const char *s) { return luaL_loadstring(L, s); }
 static inline lua_Number nrl_lua_tonumber(lua_State *L, int idx) { return lua_tonumber(L, idx); }
 static inline const char *nrl_lua_tostring(lua_State *L, int idx) { return lua_tostring(L, idx); }
-static inline void nrl_lua_newtable(lua_State *L) { lua_newtable(L); }
-static inline int nrl_lua_isnil(lua_State *L, int idx) { return lua_isnil(L, idx); }
 static inline void nrl_lua_insert(lua_State *L, int idx) { lua_insert(L, idx); }
 static inline void nrl_lua_remove(lua_State *L, int idx) { lua_remove(L, idx); }
-static inline void nrl_lua_replace(lua_State *L, int idx) { lua_replace(L, idx); }
-static inline int nrl_lua_upvalueindex(int i) { return lua_upvalueindex(i); }
 static inline int nrl_lua_registryindex(void) { return LUA_REGISTRYINDEX; }
-static inline void **nrl_lua_extraspace(lua_State *L) { return (void **)lua_getextraspace(L); }
 static inline int nrl_lua_isinteger_value(lua_State *L, int idx) { return lua_isinteger(L, idx); }
 static inline lua_Integer nrl_lua_tointeger(lua_State *L, int idx, int *isnum) { return lua_tointegerx(L, idx, isnum); }
-static inline lua_Number nrl_lua_tonumberx(lua_State *L, int idx, int *isnum) { return lua_tonumberx(L, idx, isnum); }
 static inline int nrl_lua_ref(lua_State *L) { return luaL_ref(L, LUA_REGISTRYINDEX); }
 static inline void nrl_lua_unref(lua_State *L, int ref) { luaL_unref(L, LUA_REGISTRYINDEX, ref); }
 static inline void nrl_lua_getref(lua_State *L, int ref) { lua_rawgeti(L, LUA_REGISTRYINDEX, ref); }

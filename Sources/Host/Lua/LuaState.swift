@@ -55,16 +55,11 @@ public final class LuaState {
     }
 
     /// The `LuaState` that owns `L` (or a coroutine of it).
-    static func owner(of L: OpaquePointer) -> LuaState {
-        unmanagedOwner(of: L).takeUnretainedValue()
-    }
-
     @inline(__always)
     static func unmanagedOwner(of L: OpaquePointer) -> Unmanaged<LuaState> {
         Unmanaged<LuaState>.fromOpaque(nrl_limits_of(L).pointee.host)
     }
 
-    public var memoryInUse: Int { limitsPointer.pointee.memory_used }
     /// What counts toward the memory cap: the Lua heap plus the host buffers the script made.
     public var memoryCharged: Int { limitsPointer.pointee.memory_used + limitsPointer.pointee.host_bytes }
 
