@@ -1,18 +1,18 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.0
 import PackageDescription
 
-// The training step passes random generators held by classes `inout`; Swift's run-time exclusivity
-// checks on those accesses cost ~5% of an NRL step. Our own code is the only caller (scripts never
-// reach these), so the checks are compiled out of the numeric targets.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
-
+// Layers, each depending only on those below it (docs/architecture.md):
+//   nrlhost (CLI) → NRLTools → LuaBridge → NRLCore;  BuiltinRules → NRLCore
+// NRLCore imports neither Lua nor SQLite, so another package can train networks with it alone.
 let package = Package(
     name: "nrlhost",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "nrlhost", targets: ["nrlhost"]),
-        .library(name: "Host", targets: ["Host"]),
-        .library(name: "BuiltinRules", targets: ["BuiltinRules"]),
+        .library(name: "NRLCore", targets: ["NRLCore"]),
+        .library(name: "NRLBuiltinRules", targets: ["BuiltinRules"]),
+        .library(name: "NRLLuaBridge", targets: ["LuaBridge"]),
+        .library(name: "NRLTools", targets: ["NRLTools"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,19 +25,30 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
-        .target(name: "Host", dependencies: ["CLua", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: hotPath),
-        .target(name: "BuiltinRules", dependencies: ["Host"], swiftSettings: hotPath),
+        // Numerics, networks, environments, the rule contract and registries, the trainer.
+        .target(name: "NRLCore", path: "Sources/Host/Core"),
+        // The native rules.
+        .target(name: "BuiltinRules", dependencies: ["NRLCore"]),
+        // A sandboxed Lua machine and the API that lets scripts be rules and environments.
+        .target(name: "LuaBridge", dependencies: ["NRLCore", "CLua"], path: "Sources/Host/LuaBridge"),
+        // Results store, experiments and sweeps, reports, coursework, benchmark.
+        .target(
+            name: "NRLTools",
+            dependencies: ["NRLCore", "LuaBridge", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/Host/Tools"
+        ),
+        // The command line: argument parsing and exit codes only.
         .executableTarget(
             name: "nrlhost",
             dependencies: [
-                "Host", "BuiltinRules",
+                "NRLCore", "BuiltinRules", "LuaBridge", "NRLTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Locates ../shared (golden data) for the test targets.
+        // Locates the golden data for the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HostTests", dependencies: ["Host", "CLua", "TestSupport"]),
-        .testTarget(name: "BuiltinRulesTests", dependencies: ["BuiltinRules", "Host", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["nrlhost", "Host", "TestSupport"]),
+        .testTarget(name: "HostTests", dependencies: ["NRLCore", "LuaBridge", "NRLTools", "CLua", "TestSupport"]),
+        .testTarget(name: "BuiltinRulesTests", dependencies: ["BuiltinRules", "NRLCore", "LuaBridge", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["nrlhost", "NRLCore", "TestSupport"]),
     ]
 )

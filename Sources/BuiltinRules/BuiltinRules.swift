@@ -1,4 +1,4 @@
-import Host
+import NRLCore
 
 /// The native rules, registered into a host's rule registry.
 public enum BuiltinRules {
@@ -7,14 +7,17 @@ public enum BuiltinRules {
         ExplicitNoiseHebbian.nodePerturbation, WeightPerturbation.descriptor,
     ]
 
-    public static func register(into registry: RuleRegistry) {
+    public static func register(into registry: inout RuleRegistry) {
         for d in descriptors { registry.register(d) }
     }
 
     /// A registry holding exactly the builtin rules.
     public static func registry() -> RuleRegistry {
-        let r = RuleRegistry()
-        register(into: r)
+        var r = RuleRegistry()
+        register(into: &r)
         return r
     }
+
+    /// The builtin rules and environments: what a host starts from before scripts add theirs.
+    public static func plugins() -> Plugins { Plugins(rules: registry()) }
 }

@@ -1,4 +1,4 @@
-import Host
+import NRLCore
 
 /// Reward-modulated Hebbian learning with explicit node noise (rules.md §4 "eq. 20"), and node
 /// perturbation (§6), which is the same rule with the step divided by σ².

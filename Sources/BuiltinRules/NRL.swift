@@ -1,4 +1,4 @@
-import Host
+import NRLCore
 
 /// Noise-based reward-modulated learning (rules.md §3). Each step: a clean pass, a noisy pass with
 /// node noise on every layer, the action sampled from the clean policy, and

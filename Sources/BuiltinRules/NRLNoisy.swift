@@ -1,5 +1,5 @@
 import Foundation
-import Host
+import NRLCore
 
 /// NRL with noisy passes only (rules.md §5): the clean pass is replaced by the average of K truly
 /// noisy passes, π̄ = (1/K) Σ_k π̃⁽ᵏ⁾ (probabilities, not log-probabilities). The action is sampled

@@ -1,4 +1,4 @@
-import Host
+import NRLCore
 
 /// The eligibility trace of delayed-form NRL (rules.md §3 "eqs. 15–16"):
 /// e_l += Δ · ξ_l/‖ξ‖² · x̃_{l−1}ᵀ every step (whole-network norm, noisy-pass input),

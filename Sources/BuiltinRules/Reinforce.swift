@@ -1,4 +1,4 @@
-import Host
+import NRLCore
 
 /// The exact-gradient baseline "BP" (rules.md §4 "eq. 19"): REINFORCE with the RPE as advantage and
 /// plain SGD. Clean pass; action sampled from π.

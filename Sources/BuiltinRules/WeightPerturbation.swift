@@ -1,4 +1,4 @@
-import Host
+import NRLCore
 
 /// Weight perturbation (rules.md §6; Jabri & Flower 1992, Cauwenberghs 1993): ψ ~ N(0, σ²) for every
 /// weight, held for the whole episode (drawn afresh each step on immediate-reward tasks); act with

@@ -1,7 +1,9 @@
 import ArgumentParser
 import BuiltinRules
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,36 +23,37 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
-        try failOnScriptError { try measure() }
+        try measure()
     }
 
     private func measure() throws {
-        let registry = BuiltinRules.registry()
+        let plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)
         var results: [BenchmarkResult] = []
         func record(_ r: BenchmarkResult) {
             results.append(r)
             if !json { printRow(r) }
         }
         // The Lua twins, each in a registry of its own (they share the builtins' names).
-        let twins: [(String, RuleRegistry)] = try ["nrl", "rmhl", "bp"].compactMap { rule in
+        let twins: [(String, Plugins)] = try ["nrl", "rmhl", "bp"].compactMap { rule in
             let path = "\(scripts)/rules/\(rule).lua"
             guard FileManager.default.fileExists(atPath: path) else { return nil }
-            let r = RuleRegistry()
-            r.register(try ScriptRules.descriptor(path: path))
-            return (rule, r)
+            var twin = plugins
+            twin.rules = RuleRegistry()
+            twin.rules.register(try ScriptRules.descriptor(path: path))
+            return (rule, twin)
         }
         if twins.isEmpty && !json { print("(no Lua twins under \(scripts)/rules: run from the repository or pass --scripts)") }
-        for env in EnvironmentCatalog.builtinNames {
-            record(try Benchmark.environment(env, seconds: seconds))
+        for env in EnvironmentRegistry.builtin.ids {
+            record(try Benchmark.environment(env, plugins: plugins, seconds: seconds))
             let luaEnv = "\(scripts)/envs/\(env).lua"
             if FileManager.default.fileExists(atPath: luaEnv) {
-                record(try Benchmark.environment(luaEnv, seconds: seconds, label: "\(env).lua"))
+                record(try Benchmark.environment(luaEnv, plugins: plugins, seconds: seconds, label: "\(env).lua"))
             }
             for rule in ["nrl", "rmhl", "bp"] {
-                record(try Benchmark.training(rule: rule, environment: env, registry: registry, seconds: seconds))
+                record(try Benchmark.training(rule: rule, environment: env, plugins: plugins, seconds: seconds))
             }
             for (rule, twin) in twins {
-                record(try Benchmark.training(rule: rule, environment: env, registry: twin, seconds: seconds, label: "\(rule).lua"))
+                record(try Benchmark.training(rule: rule, environment: env, plugins: twin, seconds: seconds, label: "\(rule).lua"))
             }
         }
         if json {

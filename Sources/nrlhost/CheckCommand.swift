@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import BuiltinRules
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,21 +18,19 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        try failOnScriptError {
-            switch try ScriptKind.of(path: script, limits: options.limits) {
-            case .rule: try checkRule()
-            case .env: try checkEnvironment()
-            case .experiment: try checkExperiment()
-            case .assignment: print(try Assignment.load(path: script).checkSummary)
-            }
+        switch try ScriptKind.of(path: script, limits: options.limits) {
+        case .rule: try checkRule()
+        case .env: try checkEnvironment()
+        case .experiment: try checkExperiment()
+        case .assignment: print(try Assignment.load(path: script).checkSummary)
         }
     }
 
     private func checkRule() throws {
         var dry = options
         dry.episodes = options.episodes ?? 2
-        let (registry, spec) = try dry.resolve(rule: script, fallbackEnvironment: "cartpole")
-        let session = try Session(spec: spec, registry: registry)
+        let (plugins, spec) = try dry.resolve(rule: script, fallbackEnvironment: "cartpole")
+        let session = try Session(spec: spec, plugins: plugins)
         var steps = 0
         let summary = try Trainer(session: session).run { steps += $0.length }
         let parameters = spec.parameters.values.keys.sorted().map { "\($0)=\(spec.parameters[$0]!)" }.joined(separator: " ")
@@ -39,7 +39,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     private func checkExperiment() throws {
-        let experiment = try Experiment.load(path: script, registry: BuiltinRules.registry, limits: options.limits)
+        let experiment = try Experiment.load(path: script, plugins: BuiltinRules.plugins(), limits: options.limits)
         let groups = Dictionary(grouping: experiment.runs, by: \.group)
         print("ok: \(script) declares experiment '\(experiment.name)': \(experiment.runs.count) runs")
         for (name, runs) in groups.sorted(by: { $0.key < $1.key }) {
@@ -50,7 +50,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     private func checkEnvironment() throws {
-        let env = try EnvironmentCatalog.make(script, seed: options.seed, limits: options.limits)
+        let env = try ScriptEnvironment.provider(limits: options.limits).registration(script).make(RandomStream.environment.generator(seed: options.seed))
         let info = env.info
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
         defer { observation.deallocate() }

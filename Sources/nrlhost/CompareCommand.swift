@@ -1,7 +1,9 @@
 import ArgumentParser
 import BuiltinRules
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +26,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Run only shard K of N (1 ≤ K ≤ N), e.g. --shard 2/8.")
     var shard: String?
 
-    @Option(name: .customLong("max-instructions"), help: "Scripts: Lua instructions allowed in one call.")
-    var maxInstructions: Int = ScriptLimits.standard.instructionsPerCall
-
-    @Option(name: .customLong("max-memory"), help: "Scripts: megabytes of Lua memory each script may hold.")
-    var maxMemory: Int = ScriptLimits.standard.memoryBytes >> 20
+    @OptionGroup var scriptLimits: ScriptLimitOptions
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -45,17 +43,13 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let limits = ScriptLimits(instructionsPerCall: maxInstructions, memoryBytes: maxMemory << 20)
-        let plan = try failOnScriptError { try Experiment.load(path: experiment, registry: BuiltinRules.registry, limits: limits) }
+        let limits = scriptLimits.limits
+        let plan = try Experiment.load(path: experiment, plugins: BuiltinRules.plugins(), limits: limits)
         let runs = try shardNumbers().map { plan.shard($0.0, of: $0.1) } ?? plan.runs
         let storePath = store ?? "runs/\(plan.name).sqlite"
         try? FileManager.default.createDirectory(at: URL(fileURLWithPath: storePath).deletingLastPathComponent(),
                                                  withIntermediateDirectories: true)
-        let results: ResultStore
-        do { results = try ResultStore(path: storePath) } catch let e as StoreError {
-            printError(e.description)
-            throw ExitCode(1)
-        }
+        let results = try ResultStore(path: storePath)
         let specs = Dictionary(runs.map { ($0.key, $0.spec) }, uniquingKeysWith: { a, _ in a })
         let todo = try results.prepare(runs.map(\.stored)).map { ($0, specs[$0.key]!) }
         let skipped = runs.count - todo.count
@@ -63,7 +57,7 @@ struct CompareCommand: ParsableCommand {
         guard !todo.isEmpty else { return }
 
         Interruption.install()
-        let sweep = Sweep(store: results, runs: todo, jobs: jobs) { try plan.registry(builtins: BuiltinRules.registry, limits: limits) }
+        let sweep = Sweep(store: results, runs: todo, jobs: jobs, plugins: plan.plugins)
         sweep.shouldStop = { Interruption.isRequested }
         let display = SweepDisplay()
         let worker = Thread { [sweep] in
@@ -76,10 +70,7 @@ struct CompareCommand: ParsableCommand {
             usleep(100_000)
         }
         display.show(sweep.progress, final: true)
-        if let error = display.storeError {
-            printError("the results store failed: \(error)")
-            throw ExitCode(1)
-        }
+        if let error = display.storeError { throw CommandFailure("the results store failed: \(error)") }
         let final = sweep.progress
         print("\(final.done) runs completed, \(final.failed) failed, in \(ProgressDisplay.duration(final.elapsed)); store: \(storePath)")
         let failures = try results.runs().filter { $0.status == "failed" && runs.map(\.key).contains($0.key) }
@@ -87,11 +78,11 @@ struct CompareCommand: ParsableCommand {
             print("  failed: \(run.label) on \(run.environment) \(run.shape) seed \(run.seed): \(run.message ?? "?")")
         }
         if Interruption.isRequested {
-            printError("interrupted; finished runs are in \(storePath), run the same command again to complete the rest")
-            throw ExitCode(130)
+            throw CommandFailure("interrupted; finished runs are in \(storePath), run the same command again to complete the rest",
+                                 exitCode: ExitStatus.interrupted)
         }
         print("report: nrlhost report \(storePath) --html report.html")
-        if final.failed > 0 { throw ExitCode(1) }
+        if final.failed > 0 { throw ExitCode(ExitStatus.failure) }
     }
 }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 struct GradeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,20 +32,21 @@ struct GradeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let a = try failOnScriptError { try Assignment.load(path: assignment) }
+        let a = try Assignment.load(path: assignment)
         guard !a.gradingSeeds.isEmpty else {
-            throw usageFailure("\(assignment) has no grading seeds (seeds.grading); is it the students' copy? `nrlhost try` runs the practice seeds")
+            throw UsageError("\(assignment) has no grading seeds (seeds.grading); is it the students' copy? `nrlhost try` runs the practice seeds")
         }
         let jobs = min(self.jobs, submissions.count)
         print("\(a.name): \(a.title)")
         print("  \(a.runDescription(seeds: a.gradingSeeds.count, kind: "grading")); limits: \(a.limitsSummary); \(a.locality == .local ? "no exact gradients" : "any primitive")")
         print("  grading \(submissions.count) submission\(submissions.count == 1 ? "" : "s") on \(jobs) job\(jobs == 1 ? "" : "s")")
         let started = Date()
-        var finished = 0
+        let finished = Locked(0)
+        let total = submissions.count
         let results = GradingPool(assignment: a, assignmentPath: assignment, seeds: .grading, jobs: jobs).grade(submissions) { result in
-            finished += 1
+            let finished = finished.withValue { $0 += 1; return $0 }
             let score = String(format: "%.1f", result.score)
-            FileHandle.standardError.write(Data("[\(finished)/\(submissions.count)] \(result.submission): \(result.status) (\(score))\n".utf8))
+            FileHandle.standardError.write(Data("[\(finished)/\(total)] \(result.submission): \(result.status) (\(score))\n".utf8))
         }
         print(ResultTable.render(results))
         let count = { (status: String) in results.filter { $0.status == status }.count }
@@ -57,8 +60,7 @@ struct GradeCommand: ParsableCommand {
                 try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try (encoder.encode(results) + Data("\n".utf8)).write(to: url, options: .atomic)
             } catch {
-                printError("cannot write \(json): \(error.localizedDescription)")
-                throw ExitCode(1)
+                throw CommandFailure("cannot write \(json): \(error.localizedDescription)")
             }
             print("results: \(json)")
         }
@@ -82,7 +84,7 @@ struct TryCommand: ParsableCommand {
     var submission: String
 
     func run() throws {
-        let a = try failOnScriptError { try Assignment.load(path: assignment) }
+        let a = try Assignment.load(path: assignment)
         print("\(a.name): \(a.title)")
         print("  \(a.runDescription(seeds: a.practiceSeeds.count, kind: "practice")) (seeds \(a.practiceSeeds.map(String.init).joined(separator: ", "))); limits: \(a.limitsSummary)\(a.locality == .local ? "; no exact gradients (add_gradient)" : "")")
         let result = GradingPool(assignment: a, assignmentPath: assignment, seeds: .practice, jobs: 1).grade([submission]) { _ in }[0]
@@ -113,7 +115,7 @@ struct TryCommand: ParsableCommand {
 }
 
 /// `nrlhost grade-worker`: grades one submission in this process and prints one JSON line. The
-/// grader starts one per submission; a watcher thread ends it when its time is up, naming the line of
+/// grader starts one per submission; a supervisor on the Lua watchdog thread ends it when its time is up, naming the line of
 /// a call stuck where no Lua limit reaches (a pathological string pattern).
 struct GradeWorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -126,29 +128,21 @@ struct GradeWorkerCommand: ParsableCommand {
     func run() throws {
         let a: Assignment
         do { a = try Assignment.load(path: assignment) } catch {
-            printError("\(error)")
-            throw ExitCode(2)
+            throw CommandFailure("\(error)", exitCode: 2)
         }
         let grader = SubmissionGrader(assignment: a, submission: submission, seeds: practice ? .practice : .grading)
         let output = OneLine()
         let budget = a.seconds
-        let watcher = Thread {
-            var expired = false
-            while true {
-                usleep(20_000)
-                let t = grader.elapsed
-                guard t > budget else { continue }
-                if !expired {
-                    LuaCalls.expireAll()
-                    expired = true
-                }
-                if t > budget + 0.25, let stuck = LuaCalls.stuckLocations(for: 0.2).first {
-                    output.emit(grader.stuckResult(location: stuck), exit: true)
-                }
-                if t > budget + 2 { output.emit(grader.timeoutResult(), exit: true) }
+        let expired = Locked(false)
+        LuaCalls.supervise {
+            let t = grader.elapsed
+            guard t > budget else { return }
+            if !expired.exchange(true) { LuaCalls.expireAll() }
+            if t > budget + 0.25, let stuck = LuaCalls.stuckLocations(for: 0.2).first {
+                output.emit(grader.stuckResult(location: stuck), exit: true)
             }
+            if t > budget + 2 { output.emit(grader.timeoutResult(), exit: true) }
         }
-        watcher.start()
         output.emit(grader.run(), exit: false)
     }
 
@@ -189,51 +183,17 @@ final class GradingPool: @unchecked Sendable {
     var hardTimeout: Double { assignment.seconds * 1.1 + 5 }
 
     /// Results in the order of `submissions`; `onResult` is called (serially) as each one finishes.
-    func grade(_ submissions: [String], onResult: @escaping (GradeResult) -> Void) -> [GradeResult] {
-        let queue = Queue(submissions, onResult)
-        let group = DispatchGroup()
+    func grade(_ submissions: [String], onResult: @escaping @Sendable (GradeResult) -> Void) -> [GradeResult] {
         let executable = ChildProcess.ownExecutable
-        for _ in 0..<min(jobs, submissions.count) {
-            group.enter()
-            Thread { [self] in
-                defer { group.leave() }
-                while let (k, submission) = queue.take() {
-                    queue.finish(k, gradeOne(submission, executable: executable))
-                }
-            }.start()
+        let results = Locked([GradeResult?](repeating: nil, count: submissions.count))
+        WorkerPool.run(count: submissions.count, jobs: jobs) { [self] _, k in
+            let result = gradeOne(submissions[k], executable: executable)
+            results.withValue {
+                $0[k] = result
+                onResult(result)  // under the lock: results are reported one at a time
+            }
         }
-        group.wait()
-        return queue.results.map { $0! }
-    }
-
-    /// The submissions left to grade and the results so far, shared by the pool's threads.
-    private final class Queue: @unchecked Sendable {
-        private let lock = NSLock()
-        private let submissions: [String]
-        private let onResult: (GradeResult) -> Void
-        private var next = 0
-        private(set) var results: [GradeResult?]
-
-        init(_ submissions: [String], _ onResult: @escaping (GradeResult) -> Void) {
-            self.submissions = submissions
-            self.onResult = onResult
-            results = Array(repeating: nil, count: submissions.count)
-        }
-
-        func take() -> (Int, String)? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard next < submissions.count else { return nil }
-            next += 1
-            return (next - 1, submissions[next - 1])
-        }
-
-        func finish(_ k: Int, _ result: GradeResult) {
-            lock.lock()
-            defer { lock.unlock() }
-            results[k] = result
-            onResult(result)
-        }
+        return results.withValue { $0.map { $0! } }
     }
 
     private func gradeOne(_ submission: String, executable: String) -> GradeResult {
@@ -302,7 +262,7 @@ extension Assignment {
     /// "reaching, 300 episodes × 3 grading seeds".
     func runDescription(seeds: Int, kind: String) -> String {
         let envs = environments.map { env -> String in
-            let name = EnvironmentCatalog.isScript(env) ? URL(fileURLWithPath: env).lastPathComponent : env
+            let name = ScriptEnvironment.isScript(env) ? URL(fileURLWithPath: env).lastPathComponent : env
             return "\(name) (\(episodes[env]!) episodes)"
         }
         return "\(envs.joined(separator: ", ")), \(layers)×\(hidden) network, \(seeds) \(kind) seed\(seeds == 1 ? "" : "s")"

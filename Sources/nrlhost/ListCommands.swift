@@ -1,6 +1,8 @@
 import ArgumentParser
 import BuiltinRules
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rules", abstract: "List the learning rules with their parameters and defaults.")
@@ -11,7 +13,7 @@ struct RulesCommand: ParsableCommand {
             for p in d.parameters {
                 print("    \(p.name) = \(p.defaultValue)  (\(p.accepted)) \(p.help)")
             }
-            for env in EnvironmentCatalog.builtinNames {
+            for env in EnvironmentRegistry.builtin.ids {
                 let defaults = d.defaults(env)
                 let values = defaults.parameters.keys.sorted().map { "\($0)=\(defaults.parameters[$0]!)" }
                 var parts = values
@@ -28,6 +30,6 @@ struct EnvsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "envs", abstract: "List the environments.")
 
     func run() {
-        for (name, summary) in EnvironmentCatalog.describe() { print("\(name) — \(summary)") }
+        for e in EnvironmentRegistry.builtin.all { print("\(e.id) — \(e.summary)") }
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import BuiltinRules
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 @main
 struct NRLHostCommand: ParsableCommand {
@@ -13,9 +15,16 @@ struct NRLHostCommand: ParsableCommand {
                       RulesCommand.self, EnvsCommand.self, ReplayCommand.self, BenchCommand.self,
                       GradeCommand.self, TryCommand.self, GradeWorkerCommand.self]
     )
-}
 
-/// Prints `message` to standard error as "nrlhost: error: …".
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data("nrlhost: error: \(message)\n".utf8))
+    /// Runs the command; a thrown error becomes a message and an exit code in `ExitStatus`.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard let (message, code) = ExitStatus.report(error) else { exit(withError: error) }
+            printError(message)
+            Foundation.exit(code)
+        }
+    }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,9 +37,6 @@ struct ReplayCommand: ParsableCommand {
                 print("FAIL  \(path): \(error)")
             }
         }
-        if failures > 0 {
-            printError("\(failures) of \(files.count) files disagree")
-            throw ExitCode(1)
-        }
+        if failures > 0 { throw CommandFailure("\(failures) of \(files.count) files disagree") }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,20 +39,18 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let results = try openStore(store)
+        let results = try ResultStore(path: store)
         let model: ReportModel
         do {
             model = try ReportModel(store: results, options: .init(band: SpreadBand(rawValue: band)!))
         } catch {
-            printError("cannot read \(store): \(error)")
-            throw ExitCode(1)
+            throw CommandFailure("cannot read \(store): \(error)")
         }
         let writesFiles = html != nil || md != nil || svg != nil
         let diagnosticsSection: Diagnostics?
         if diagnostics ?? writesFiles {
             do { diagnosticsSection = try Diagnostics.compute() } catch {
-                printError("the diagnostics failed: \(error)")
-                throw ExitCode(1)
+                throw CommandFailure("the diagnostics failed: \(error)")
             }
         } else {
             diagnosticsSection = nil
@@ -121,8 +121,7 @@ struct ReportCommand: ParsableCommand {
 
     private func create(folder: URL) throws {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            printError("cannot create \(folder.path): \(error.localizedDescription)")
-            throw ExitCode(1)
+            throw CommandFailure("cannot create \(folder.path): \(error.localizedDescription)")
         }
     }
 
@@ -134,8 +133,7 @@ struct ReportCommand: ParsableCommand {
             }
             try Data(text.utf8).write(to: url, options: .atomic)
         } catch {
-            printError("cannot write \(url.path): \(error.localizedDescription)")
-            throw ExitCode(1)
+            throw CommandFailure("cannot write \(url.path): \(error.localizedDescription)")
         }
     }
 }

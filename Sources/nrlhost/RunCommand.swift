@@ -1,7 +1,9 @@
 import ArgumentParser
 import BuiltinRules
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,18 +34,9 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("name a rule: nrlhost run scripts/nrl.lua, or nrlhost run --rule nrl --env cartpole")
         }
         let events = ScriptEventDisplay()
-        let (registry, spec) = try failOnScriptError { try options.resolve(rule: rule, watch: watch, onEvent: events.handle) }
-        let session: Session
-        do {
-            session = try failOnScriptError { try Session(spec: spec, registry: registry) }
-        } catch let e as UsageError {
-            throw usageFailure(e.description)
-        }
-        let directory = try out.map { path -> RunDirectory in
-            do { return try RunDirectory(url: URL(fileURLWithPath: path), spec: spec) } catch let e as UsageError {
-                throw usageFailure(e.description)
-            }
-        }
+        let (plugins, spec) = try options.resolve(rule: rule, watch: watch, onEvent: events.handle)
+        let session = try Session(spec: spec, plugins: plugins)
+        let directory = try out.map { try RunDirectory(url: URL(fileURLWithPath: $0), spec: spec) }
         let shape = session.network.shape.description
         let parameters = spec.parameters.values.keys.sorted().map { "\($0)=\(spec.parameters[$0]!)" }.joined(separator: " ")
         print("\(spec.rule) on \(spec.environment) (\(shape)), seed \(spec.seed), init seed \(spec.initSeed), \(spec.episodes) episodes"
@@ -55,30 +48,36 @@ struct RunCommand: ParsableCommand {
         trainer.shouldStop = { Interruption.isRequested }
         let progress = ProgressDisplay(total: spec.episodes, label: "\(spec.rule)/\(session.environment.info.name)")
         events.progress = progress
-        var recent = RecentReturns(capacity: 50)
-        var completed = 0, steps = 0
+        // Read by the stuck-call guard on the watchdog thread too, hence the lock.
+        let tally = Locked(RunTally())
         let start = Date()
-        func outcome(_ status: String, _ message: String?, _ summary: TrainingSummary?) -> RunDirectory.Outcome {
-            RunDirectory.Outcome(status: status, message: message, episodesCompleted: completed, steps: steps,
-                                 seconds: summary?.seconds ?? Date().timeIntervalSince(start), finalPerformance: recent.mean)
+        @Sendable func outcome(_ status: String, _ message: String?, _ summary: TrainingSummary?) -> RunDirectory.Outcome {
+            tally.withValue { t in
+                RunDirectory.Outcome(status: status, message: message, episodesCompleted: t.completed, steps: t.steps,
+                                     seconds: summary?.seconds ?? Date().timeIntervalSince(start), finalPerformance: t.recent.mean)
+            }
         }
-        StuckCallGuard.start(seconds: spec.limits.secondsPerCall) { message in
+        LuaCalls.onStuckCall(after: spec.limits.secondsPerCall) { message in
             try? directory?.finish(outcome("failed", message, nil))
+            printError(message)
+            Foundation.exit(ExitStatus.failure)
         }
         do {
             let summary = try trainer.run { record in
                 directory?.append(record)
                 progress.update(record)
-                recent.add(record.totalReward)
-                completed = record.episode
-                steps += record.length
+                tally.withValue { t in
+                    t.recent.add(record.totalReward)
+                    t.completed = record.episode
+                    t.steps += record.length
+                }
             }
             progress.finish()
             try directory?.finish(outcome(summary.interrupted ? "interrupted" : "completed", nil, summary))
             report(summary: summary, directory: directory)
             if summary.interrupted {
-                printError("interrupted after \(completed) of \(spec.episodes) episodes; results so far are saved")
-                throw ExitCode(130)
+                throw CommandFailure("interrupted after \(summary.episodesCompleted) of \(spec.episodes) episodes; results so far are saved",
+                                     exitCode: ExitStatus.interrupted)
             }
         } catch let e as TrainingError {
             try fail(e.description)
@@ -89,14 +88,20 @@ struct RunCommand: ParsableCommand {
             progress.finish()
             try directory?.finish(outcome("failed", message, nil))
             let kept: String
-            switch (completed, directory) {
+            switch (tally.withValue { $0.completed }, directory) {
             case (0, _): kept = "no episode had finished"
             case (let n, let d?): kept = (n == 1 ? "episode 1 is" : "episodes 1–\(n) are") + " saved in \(d.url.path)"
             case (let n, nil): kept = (n == 1 ? "episode 1 had" : "episodes 1–\(n) had") + " finished; --out DIR keeps results on disk"
             }
-            printError(message + "\n  (\(kept))")
-            throw ExitCode(1)
+            throw CommandFailure(message + "\n  (\(kept))")
         }
+    }
+
+    /// What has finished so far.
+    private struct RunTally {
+        var recent = RecentReturns(capacity: 50)
+        var completed = 0
+        var steps = 0
     }
 
     private func report(summary: TrainingSummary, directory: RunDirectory?) {

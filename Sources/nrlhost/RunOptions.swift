@@ -1,7 +1,9 @@
 import ArgumentParser
 import BuiltinRules
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 /// Flags shared by the commands that start runs.
 struct RunOptions: ParsableArguments {
@@ -26,6 +28,41 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Rule parameter, e.g. --set lr=0.01 --set scaling=fan_out.", valueName: "key=value"))
     var settings: [String] = []
 
+    @OptionGroup var scriptLimits: ScriptLimitOptions
+
+    var limits: ScriptLimits { scriptLimits.limits }
+
+    /// The builtin rules and environments, environment scripts and, if `rule` is a script, that
+    /// script's rule; and the resolved run spec.
+    func resolve(rule: String, watch: Bool = false, fallbackEnvironment: String? = nil,
+                 onEvent: (@Sendable (ScriptEvent) -> Void)? = nil) throws -> (Plugins, RunSpec) {
+        var plugins = BuiltinRules.plugins()
+        plugins.addScriptEnvironments(limits: limits)
+        var environment = env
+        var ruleName = rule
+        if rule.hasSuffix(".lua") {
+            let options = ScriptRuleOptions(limits: limits, watch: watch,
+                                            explicitParameters: RunRequest(rule: rule, environment: "", settings: settings).explicitKeys,
+                                            onEvent: onEvent)
+            let descriptor = try ScriptRules.descriptor(path: rule, options: options)
+            plugins.rules.register(descriptor)
+            ruleName = descriptor.name
+            environment = environment ?? descriptor.defaultEnvironment
+        } else if plugins.rules.descriptor(named: rule) == nil {
+            if FileManager.default.fileExists(atPath: rule) { throw UsageError("'\(rule)' is a file but not a .lua script") }
+            _ = try plugins.rules.descriptor(rule)  // "unknown rule 'x'; known rules: …"
+        }
+        guard let environment = environment ?? fallbackEnvironment else {
+            throw UsageError("--env is needed (the rule does not declare one); environments: \(plugins.environments.knownNames)")
+        }
+        let spec = try RunRequest(rule: ruleName, environment: environment, episodes: episodes, seed: seed, initSeed: initSeed,
+                                  hidden: hidden, layers: layers, settings: settings, limits: limits).resolve(in: plugins)
+        return (plugins, spec)
+    }
+}
+
+/// The limits on scripts, shared by every command that runs them.
+struct ScriptLimitOptions: ParsableArguments {
     @Option(name: .customLong("max-instructions"), help: "Scripts: Lua instructions allowed in one call (act, learn, step, …).")
     var maxInstructions: Int = ScriptLimits.standard.instructionsPerCall
 
@@ -37,57 +74,11 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         guard maxInstructions >= 0 else { throw ValidationError("--max-instructions must be ≥ 0 (0: no limit)") }
-        guard maxMemory >= 0 else { throw ValidationError("--max-memory must be ≥ 0 (0: no limit)") }
+        guard maxMemory >= 0 && maxMemory <= Int.max >> 20 else { throw ValidationError("--max-memory must be ≥ 0 (0: no limit), in megabytes") }
         guard maxSeconds >= 0 else { throw ValidationError("--max-seconds must be ≥ 0 (0: no limit)") }
     }
 
     var limits: ScriptLimits {
         ScriptLimits(instructionsPerCall: maxInstructions, memoryBytes: maxMemory << 20, secondsPerCall: maxSeconds)
-    }
-
-    /// The registry holding the builtin rules and, if `rule` is a script, that script's rule; and the
-    /// resolved run spec. Usage mistakes become ValidationError (exit 64); script errors, ScriptError.
-    func resolve(rule: String, watch: Bool = false, fallbackEnvironment: String? = nil,
-                 onEvent: ((ScriptEvent) -> Void)? = nil) throws -> (RuleRegistry, RunSpec) {
-        let registry = BuiltinRules.registry()
-        var environment = env
-        var ruleName = rule
-        if rule.hasSuffix(".lua") {
-            let options = ScriptRuleOptions(limits: limits, watch: watch,
-                                            explicitParameters: RunRequest(rule: rule, environment: "", settings: settings).explicitKeys,
-                                            onEvent: onEvent)
-            let descriptor = try ScriptRules.descriptor(path: rule, options: options)
-            registry.register(descriptor)
-            ruleName = descriptor.name
-            environment = environment ?? descriptor.defaultEnvironment
-        } else if registry.descriptor(named: rule) == nil, FileManager.default.fileExists(atPath: rule) {
-            throw usageFailure("'\(rule)' is a file but not a .lua script")
-        }
-        guard let environment = environment ?? fallbackEnvironment else {
-            throw usageFailure("--env is needed (the rule does not declare one); environments: \(EnvironmentCatalog.builtinNames.joined(separator: ", ")), or a .lua file")
-        }
-        do {
-            let spec = try RunRequest(rule: ruleName, environment: environment, episodes: episodes, seed: seed, initSeed: initSeed,
-                                      hidden: hidden, layers: layers, settings: settings, limits: limits).resolve(in: registry)
-            return (registry, spec)
-        } catch let e as UsageError {
-            throw usageFailure(e.description)
-        }
-    }
-}
-
-/// A mistake in what the user asked for: "nrlhost: error: …" and the usage exit code (64).
-func usageFailure(_ message: String) -> ExitCode {
-    printError(message)
-    return ExitCode(64)
-}
-
-/// Reports a script error the way users read them: "nrlhost: error: file:line: message", exit 1.
-func failOnScriptError<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let e as ScriptError {
-        printError(e.description)
-        throw ExitCode(1)
     }
 }

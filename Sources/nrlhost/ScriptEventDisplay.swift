@@ -1,12 +1,15 @@
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
 /// Shows script reloads: a line of its own for each event, and on a terminal the latest one kept
 /// beside the progress line — a failed reload's error stays there until the next save.
-final class ScriptEventDisplay {
+final class ScriptEventDisplay: @unchecked Sendable {
+    // Set once before the run starts; events come on the run's own thread.
     var progress: ProgressDisplay?
 
-    func handle(_ event: ScriptEvent) {
+    @Sendable func handle(_ event: ScriptEvent) {
         let line: String
         switch event {
         case .reloaded(let version, let note):

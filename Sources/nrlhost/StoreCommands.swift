@@ -1,14 +1,9 @@
 import ArgumentParser
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 
-/// Opens a store for reading, turning problems into a clear message and exit 1.
-func openStore(_ path: String, create: Bool = false) throws -> ResultStore {
-    do { return try ResultStore(path: path, create: create) } catch let e as StoreError {
-        printError(e.description)
-        throw ExitCode(1)
-    }
-}
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +16,7 @@ struct ExportCommand: ParsableCommand {
     var csv: String
 
     func run() throws {
-        let results = try openStore(store)
+        let results = try ResultStore(path: store)
         try results.exportCSV(to: URL(fileURLWithPath: csv))
         print("wrote runs.csv, episodes.csv and metrics.csv to \(csv)")
     }
@@ -40,8 +35,8 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         guard !stores.isEmpty else { throw ValidationError("name the stores to merge") }
         guard !stores.contains(output) else { throw ValidationError("the output store must not be one of the inputs") }
-        let inputs = try stores.map { try openStore($0) }
-        let merged = try openStore(output, create: true)
+        let inputs = try stores.map { try ResultStore(path: $0) }
+        let merged = try ResultStore(path: output, create: true)
         for (path, store) in zip(stores, inputs) {
             print("\(path): \(try merged.merge(from: store)) runs copied")
         }

@@ -1,5 +1,7 @@
 import BuiltinRules
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 import XCTest
 
 /// The rules learn at the paper's settings (Table 2): a fixed seed, a margin on the mean return

@@ -1,6 +1,8 @@
 import BuiltinRules
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 import XCTest
 
 /// Every builtin rule has a Lua twin in scripts/rules that uses the host's primitives; for the same

@@ -1,5 +1,7 @@
 import BuiltinRules
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 import XCTest
 
 /// One spec, one run: the same spec and seed give bit-identical returns and weights; another seed or

@@ -1,6 +1,8 @@
 import BuiltinRules
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 import XCTest
 
 /// The rules learn the teaching environments in scripts/envs at their declared defaults (width,

@@ -1,5 +1,7 @@
 import Foundation
-@testable import Host
+@testable import NRLCore
+@testable import LuaBridge
+@testable import NRLTools
 import TestSupport
 import XCTest
 

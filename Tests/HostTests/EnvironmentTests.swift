@@ -1,5 +1,7 @@
 import Foundation
-@testable import Host
+@testable import NRLCore
+@testable import LuaBridge
+@testable import NRLTools
 import XCTest
 
 /// Behaviour of the built-in environments that the golden recordings do not pin down:

@@ -1,4 +1,6 @@
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 import TestSupport
 import XCTest
 

@@ -2,7 +2,9 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import Host
+@testable import NRLCore
+@testable import LuaBridge
+@testable import NRLTools
 import TestSupport
 import XCTest
 

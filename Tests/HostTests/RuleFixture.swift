@@ -1,5 +1,7 @@
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 import TestSupport
 
 /// One file of ../shared/golden/rules (schema nrl-rules-golden-v1); every field a kind may use is optional.

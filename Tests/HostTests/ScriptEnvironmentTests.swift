@@ -1,5 +1,7 @@
 import Foundation
-import Host
+import NRLCore
+import LuaBridge
+import NRLTools
 import TestSupport
 import XCTest
 

@@ -1,0 +1,131 @@
+/// One environment a host can make by name, registered as Gymnasium registers an id: its facts, its
+/// step limit (`max_episode_steps`, applied by the registry as `TimeLimit`) and a factory.
+public struct EnvironmentRegistration: Sendable {
+    /// The canonical name runs are recorded under ("cartpole", or a script's path).
+    public let id: String
+    /// Other names that select it, compared without case (Gymnasium/NeuroGym ids).
+    public let aliases: [String]
+    public let summary: String
+    /// Observation size, action count, reward timing; `maxEpisodeSteps` is the registered step limit.
+    public let info: EnvironmentInfo
+    /// Network width and episode count the environment suggests for runs on it.
+    public let defaults: EnvironmentDefaults
+    /// A fresh environment drawing from `random` (the run's environment stream), without its TimeLimit.
+    public let make: @Sendable (_ random: Xoshiro256) throws -> Environment
+
+    public init(id: String, aliases: [String] = [], summary: String, info: EnvironmentInfo,
+                defaults: EnvironmentDefaults = EnvironmentDefaults(), make: @escaping @Sendable (Xoshiro256) throws -> Environment) {
+        self.id = id
+        self.aliases = aliases
+        self.summary = summary
+        self.info = info
+        self.defaults = defaults
+        self.make = make
+    }
+}
+
+/// What an environment suggests for runs on it (a rule's own defaults and the user's choices win).
+public struct EnvironmentDefaults: Sendable, Equatable {
+    public var hidden: Int?
+    public var episodes: Int?
+    public init(hidden: Int? = nil, episodes: Int? = nil) {
+        self.hidden = hidden
+        self.episodes = episodes
+    }
+}
+
+/// A family of environments named by a pattern rather than one by one (".lua" files, later "gym:ID"):
+/// the Lua bridge and other plugins add providers; the core knows none of them.
+public struct EnvironmentProvider: Sendable {
+    /// How the family is named, for messages ("a .lua file").
+    public let description: String
+    public let claims: @Sendable (_ name: String) -> Bool
+    /// The registration for a claimed name (may read the environment's declaration).
+    public let registration: @Sendable (_ name: String) throws -> EnvironmentRegistration
+
+    public init(description: String, claims: @escaping @Sendable (String) -> Bool,
+                registration: @escaping @Sendable (String) throws -> EnvironmentRegistration) {
+        self.description = description
+        self.claims = claims
+        self.registration = registration
+    }
+}
+
+/// The environments a host knows by name. Adding an environment never means editing the trainer.
+public struct EnvironmentRegistry: Sendable {
+    private var registrations: [String: EnvironmentRegistration] = [:]
+    /// Lower-cased id or alias → id.
+    private var names: [String: String] = [:]
+    public private(set) var ids: [String] = []
+    private var providers: [EnvironmentProvider] = []
+
+    public init() {}
+
+    public mutating func register(_ registration: EnvironmentRegistration) {
+        if registrations[registration.id] == nil { ids.append(registration.id) }
+        registrations[registration.id] = registration
+        for name in [registration.id] + registration.aliases { names[name.lowercased()] = registration.id }
+    }
+
+    public mutating func add(_ provider: EnvironmentProvider) { providers.append(provider) }
+
+    /// The registered environments, in registration order.
+    public var all: [EnvironmentRegistration] { ids.compactMap { registrations[$0] } }
+
+    /// The canonical name for `name` (an id, an alias in any case, or a name a provider claims), or nil.
+    public func canonicalName(_ name: String) -> String? {
+        if providers.contains(where: { $0.claims(name) }) { return name }
+        return names[name.lowercased()]
+    }
+
+    /// Whether `name` is one a provider claims (a script, say) rather than a registered id.
+    public func isProvided(_ name: String) -> Bool { providers.contains { $0.claims(name) } }
+
+    /// "cartpole, acrobot, reaching, or a .lua file", for messages.
+    public var knownNames: String {
+        let families = providers.map(\.description)
+        guard !families.isEmpty else { return ids.joined(separator: ", ") }
+        return (ids + ["or " + families.joined(separator: ", or ")]).joined(separator: ", ")
+    }
+
+    /// The registration `name` selects; a `UsageError` listing the known names when there is none.
+    public func registration(_ name: String) throws -> EnvironmentRegistration {
+        if let provider = providers.first(where: { $0.claims(name) }) { return try provider.registration(name) }
+        guard let id = names[name.lowercased()], let r = registrations[id] else {
+            throw UsageError("unknown environment '\(name)'; known environments: \(knownNames)")
+        }
+        return r
+    }
+
+    /// A fresh environment for `name` seeded from the run's environment stream under `seed`, wrapped
+    /// in its registered TimeLimit (as `gym.make` does).
+    public func make(_ name: String, seed: UInt64) throws -> Environment {
+        let r = try registration(name)
+        let env = try r.make(RandomStream.environment.generator(seed: seed))
+        guard let limit = r.info.maxEpisodeSteps else { return env }
+        return TimeLimit(env, maxEpisodeSteps: limit)
+    }
+}
+
+extension EnvironmentRegistry {
+    /// CartPole-v1, Acrobot-v1 and NeuroGym's Reaching1D-v0, bit-exact with the Python originals.
+    public static let builtin: EnvironmentRegistry = {
+        var r = EnvironmentRegistry()
+        r.register(EnvironmentRegistration(
+            id: "cartpole", aliases: ["CartPole-v1"],
+            summary: "CartPole-v1: obs 4 (x, ẋ, θ, θ̇), 2 actions (push left, right); "
+                + "reward +1 per step; ends when |x| > 2.4 or |θ| > 12°, truncated at 500 steps",
+            info: CartPole.info, make: { CartPole(rng: $0) }))
+        r.register(EnvironmentRegistration(
+            id: "acrobot", aliases: ["Acrobot-v1"],
+            summary: "Acrobot-v1: obs 6 (cos θ1, sin θ1, cos θ2, sin θ2, ω1, ω2), 3 actions (torque −1, 0, +1); "
+                + "reward −1 per step until the tip swings above the bar; truncated at 500 steps",
+            info: Acrobot.info, make: { Acrobot(rng: $0) }))
+        r.register(EnvironmentRegistration(
+            id: "reaching", aliases: ["Reaching1D", "Reaching1D-v0", "neurogym:Reaching1D-v0"],
+            summary: "NeuroGym Reaching1D-v0: obs 32 (16 target + 16 self ring units), 3 actions (stay, left, right); "
+                + "reward max(1 − distance to int(target), −0.1) every step; continuing, trials of 300 steps",
+            info: Reaching1D.info, make: { Reaching1D(rng: $0) }))
+        return r
+    }()
+}

@@ -1,0 +1,101 @@
+import NRLCore
+import CLua
+
+/// `rng` objects (`ctx.rng`, an environment's `self.rng`) and the module functions of the API:
+/// `nrl.vector`, `math.random`, `log`. Scripts get randomness only from host-seeded streams.
+enum LuaRandomAPI {
+    static let methods: [(String, nrl_native_fn)] = [
+        ("uniform", { L in LuaAPI.run(L) { a in try uniform(a, try a.random(1), first: 2) } }),
+        ("normal", { L in LuaAPI.run(L) { try normal($0) } }),
+        ("integer", { L in LuaAPI.run(L) { a in try integer(a, try a.random(1), first: 2) } }),
+    ]
+
+    /// rng:uniform([a, b]) → u in [0, 1) or [a, b).
+    static func uniform(_ a: LuaArguments, _ r: RandomSource, first: Int32) throws -> Int32 {
+        if a.isNone(first) {
+            a.push(r.generator.nextDouble())
+        } else {
+            let low = try a.finiteNumber(first), high = try a.finiteNumber(first + 1)
+            a.push(r.generator.uniform(low, high))
+        }
+        return 1
+    }
+
+    /// rng:normal([mean [, sd]]) → a Gaussian sample.
+    static func normal(_ a: LuaArguments) throws -> Int32 {
+        let r = try a.random(1)
+        let mean = try a.optionalNumber(2, 0), sd = try a.optionalNumber(3, 1)
+        a.push(mean + sd * Gaussian.sample(&r.generator))
+        return 1
+    }
+
+    /// rng:integer(m [, n]) → an integer uniform in 1..m, or m..n.
+    static func integer(_ a: LuaArguments, _ r: RandomSource, first: Int32) throws -> Int32 {
+        var low = 1, high = try a.integer(first)
+        if !a.isNone(first + 1) { low = high; high = try a.integer(first + 1) }
+        guard low <= high else { throw LuaCallFailure.argument(first, "interval is empty (\(low)..\(high))") }
+        let span = UInt64(bitPattern: Int64(high &- low)) &+ 1
+        // Lemire-free rejection: exact and simple; spans are small.
+        let draw: UInt64
+        if span == 0 {
+            draw = r.generator.next()
+        } else {
+            let limit = UInt64.max - UInt64.max % span
+            var x = r.generator.next()
+            while x >= limit { x = r.generator.next() }
+            draw = x % span
+        }
+        a.push(low &+ Int(truncatingIfNeeded: draw))
+        return 1
+    }
+
+    /// math.random([m [, n]]) on the script stream, with Lua's usual meaning.
+    static let mathRandom: nrl_native_fn = { L in
+        LuaAPI.run(L) { a in
+            let r = a.state.scriptRandom
+            if a.isNone(1) { return try uniform(a, r, first: 1) }
+            // math.random(0): a random integer with all bits random, as in Lua 5.4.
+            if a.isNone(2), (try? a.integer(1)) == 0 {
+                a.push(Int(Int64(bitPattern: r.generator.next())))
+                return 1
+            }
+            return try integer(a, r, first: 1)
+        }
+    }
+
+    static let mathRandomSeed: nrl_native_fn = { L in
+        LuaAPI.run(L) { _ in
+            throw LuaCallFailure.message("math.randomseed is not available: the host seeds every random stream (use --seed)")
+        }
+    }
+
+    /// nrl.vector(n [, fill]) → a new writable vector of n numbers.
+    static let newVector: nrl_native_fn = { L in
+        LuaAPI.run(L) { a in
+            let n = try a.integer(1)
+            guard n >= 0 && n <= 1 << 24 else { throw LuaCallFailure.argument(1, "length in 0..16777216 expected, got \(n)") }
+            try LuaAPI.pushNewVector(a.state, count: n, fill: try a.optionalNumber(2, 0))
+            return 1
+        }
+    }
+
+    /// log(name, value): a custom metric for this episode (the mean, if logged several times).
+    static let log: nrl_native_fn = { L in
+        LuaAPI.run(L) { a in
+            let name = try a.string(1)
+            let value = try a.number(2)
+            guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else {
+                throw LuaCallFailure.argument(1, "metric name of letters, digits, '_' or '.' (at most 64) expected, got '\(name)'")
+            }
+            let s = a.state
+            let old = s.loggedMetrics[name] ?? (0, 0)
+            guard old.count > 0 || s.loggedMetrics.count < 64 else {
+                throw LuaCallFailure.message("too many different metric names (at most 64)")
+            }
+            // A running mean is exact when every value is the same (a sum divided by a count is not).
+            let count = old.count + 1
+            s.loggedMetrics[name] = (old.mean + (value - old.mean) / Double(count), count)
+            return 0
+        }
+    }
+}

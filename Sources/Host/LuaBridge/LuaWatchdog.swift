@@ -1,0 +1,143 @@
+import NRLCore
+import CLua
+import Foundation
+
+/// The one supervising thread of the process. Every 10 ms it arms the count hook of any Lua state
+/// whose current call has been running since the previous tick, so that the instruction budget and
+/// the clock stop a runaway call while ordinary calls run at full speed; then it runs the
+/// supervisors that commands added (a stuck-call guard, a grader's wall-clock budget).
+final class LuaWatchdog: @unchecked Sendable {
+    static let shared = LuaWatchdog()
+
+    private let lock = NSLock()
+    /// Watched states and the call serial seen at the last tick.
+    private var watched: [UnsafeMutablePointer<nrl_limits>: Int64] = [:]
+    /// Per state: the call serial and instruction count last seen, and since when (monotonic seconds)
+    /// they have not changed — how `stuckLocations` tells a call stuck inside one C function.
+    private var progress: [UnsafeMutablePointer<nrl_limits>: (serial: Int64, instructions: Int64, since: Double)] = [:]
+    private var thread: Thread?
+    private var supervisors: [@Sendable () -> Void] = []
+
+    func watch(_ limits: UnsafeMutablePointer<nrl_limits>) {
+        lock.lock()
+        defer { lock.unlock() }
+        watched[limits] = -1
+        startIfNeeded()
+    }
+
+    /// Runs `check` on this thread at every tick, outside the watchdog's lock.
+    func supervise(_ check: @escaping @Sendable () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        supervisors.append(check)
+        startIfNeeded()
+    }
+
+    private func startIfNeeded() {
+        guard thread == nil else { return }
+        let t = Thread { [unowned self] in self.run() }
+        t.name = "nrlhost Lua watchdog"
+        t.start()
+        thread = t
+    }
+
+    /// Stops watching (before the state is closed: the watchdog never touches a closed state).
+    func forget(_ limits: UnsafeMutablePointer<nrl_limits>) {
+        lock.lock()
+        watched[limits] = nil
+        progress[limits] = nil
+        lock.unlock()
+    }
+
+    private func run() {
+        while true {
+            usleep(10_000)
+            lock.lock()
+            let now = nrl_now()
+            for (limits, seen) in watched {
+                var serial = seen
+                nrl_watchdog_tick(limits, &serial)
+                watched[limits] = serial
+                let g = limits.pointee
+                if let p = progress[limits], p.serial == g.call_serial, p.instructions == g.instructions { continue }
+                progress[limits] = (g.call_serial, g.instructions, now)
+            }
+            let checks = supervisors
+            lock.unlock()
+            for check in checks { check() }
+        }
+    }
+}
+
+extension LuaWatchdog {
+    /// Makes the running call of every state, and every later call, stop within a few milliseconds
+    /// of Lua code as if its time limit had passed ("time limit exceeded", at the running line).
+    /// Calls shorter than the watchdog's tick are not interrupted. Irreversible.
+    func expireAll() {
+        lock.lock()
+        defer { lock.unlock() }
+        for limits in watched.keys {
+            limits.pointee.seconds_per_call = 1e-9
+            if limits.pointee.deadline != 0 { limits.pointee.deadline = 1e-9 }
+        }
+    }
+
+    /// "file:line" (nil if unknown) of every call that has run no Lua instruction for `seconds`
+    /// although its count hook is armed: it is inside one C library function (a pathological string
+    /// pattern) that no hook can interrupt. Reading the stack of a thread stuck there is safe, as
+    /// that function changes none of it; this is for a process about to give up on the call.
+    func stuckLocations(for seconds: Double) -> [String?] {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = nrl_now()
+        var found: [String?] = []
+        for (limits, p) in progress {
+            let g = limits.pointee
+            guard g.in_call != 0, g.hook_armed != 0, g.stop == NRL_STOP_NONE, now - p.since >= seconds,
+                  p.serial == g.call_serial, p.instructions == g.instructions, let main = g.main else { continue }
+            var ar = lua_Debug()
+            var level: Int32 = 0
+            var location: String?
+            while location == nil, lua_getstack(main, level, &ar) != 0 {
+                if lua_getinfo(main, "Sl", &ar) != 0, ar.currentline > 0, strcmp(ar.source, "=nrlhost") != 0 {
+                    let source = withUnsafeBytes(of: ar.short_src) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    location = "\(source):\(ar.currentline)"
+                }
+                level += 1
+            }
+            if let short = location, let host = g.host {
+                location = Unmanaged<LuaState>.fromOpaque(host)._withUnsafeGuaranteedRef { $0.fullLocation(short) }
+            }
+            found.append(location)
+        }
+        return found
+    }
+}
+
+/// Process-wide controls over the running calls of every Lua state, for a supervisor that enforces
+/// a budget across many calls (the grader's worker process).
+public enum LuaCalls {
+    /// Stops every state's running call and every later one at its next Lua instructions, as if its
+    /// time limit had passed. Irreversible.
+    public static func expireAll() { LuaWatchdog.shared.expireAll() }
+
+    /// "file:line" (nil if unknown) of every call stuck for `seconds` inside one C library function
+    /// (a pathological string pattern) where no instruction budget or clock can stop it.
+    public static func stuckLocations(for seconds: Double) -> [String?] { LuaWatchdog.shared.stuckLocations(for: seconds) }
+
+    /// Runs `check` every 10 ms on the watchdog thread (the process's one supervising thread).
+    public static func supervise(_ check: @escaping @Sendable () -> Void) { LuaWatchdog.shared.supervise(check) }
+
+    /// The count hook cannot interrupt Lua's C library functions, so a script stuck in one (a
+    /// pathological string pattern, say) would hang. Once a call has been stuck there past `seconds`,
+    /// `handle` gets the message, naming the script line; it should save what it can and end the process.
+    public static func onStuckCall(after seconds: Double, _ handle: @escaping @Sendable (String) -> Void) {
+        guard seconds > 0 else { return }
+        let reported = Locked(false)
+        supervise {
+            guard let location = stuckLocations(for: seconds).first, reported.exchange(true) == false else { return }
+            handle((location.map { "\($0): " } ?? "")
+                + "time limit exceeded: a call has been stuck for more than \(seconds) s inside a library function (a pathological string pattern?), where no instruction budget applies; raise it with --max-seconds")
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import NRLCore
+
+extension EnvironmentRegistry {
+    /// The builtin environments and environment scripts: the names a declaration may use.
+    public static func withScripts(limits: ScriptLimits = .standard) -> EnvironmentRegistry {
+        var r = EnvironmentRegistry.builtin
+        r.add(ScriptEnvironment.provider(limits: limits))
+        return r
+    }
+}
+
+extension Plugins {
+    /// Adds what scripts offer: environments written in Lua (any name ending in ".lua").
+    public mutating func addScriptEnvironments(limits: ScriptLimits) {
+        environments.add(ScriptEnvironment.provider(limits: limits))
+    }
+}
+
+extension Plugins {
+    /// These plugins with environment scripts added.
+    public func addingScriptEnvironments(limits: ScriptLimits) -> Plugins {
+        var p = self
+        p.addScriptEnvironments(limits: limits)
+        return p
+    }
+}

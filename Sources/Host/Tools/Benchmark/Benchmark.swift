@@ -1,0 +1,82 @@
+import NRLCore
+import Foundation
+
+/// Per-step cost of environments alone and of training loops: what `nrlhost bench` reports.
+public struct BenchmarkResult: Codable, Sendable {
+    public var name: String
+    public var environment: String
+    /// "env" (the environment alone, random actions) or a rule name (the whole training loop).
+    public var rule: String
+    public var shape: String
+    public var steps: Int
+    public var seconds: Double
+    public var nanosecondsPerStep: Double { seconds * 1e9 / Double(max(steps, 1)) }
+    public var stepsPerSecond: Double { Double(steps) / max(seconds, 1e-12) }
+
+    enum CodingKeys: String, CodingKey { case name, environment, rule, shape, steps, seconds, nsPerStep, stepsPerSecond }
+
+    public init(name: String, environment: String, rule: String, shape: String, steps: Int, seconds: Double) {
+        self.name = name; self.environment = environment; self.rule = rule; self.shape = shape
+        self.steps = steps; self.seconds = seconds
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        environment = try c.decode(String.self, forKey: .environment)
+        rule = try c.decode(String.self, forKey: .rule)
+        shape = try c.decode(String.self, forKey: .shape)
+        steps = try c.decode(Int.self, forKey: .steps)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(environment, forKey: .environment)
+        try c.encode(rule, forKey: .rule); try c.encode(shape, forKey: .shape)
+        try c.encode(steps, forKey: .steps); try c.encode(seconds, forKey: .seconds)
+        try c.encode(nanosecondsPerStep, forKey: .nsPerStep); try c.encode(stepsPerSecond, forKey: .stepsPerSecond)
+    }
+}
+
+public enum Benchmark {
+    /// The environment alone: random actions, reset at every episode end.
+    public static func environment(_ name: String, plugins: Plugins, seconds: Double, label: String? = nil) throws -> BenchmarkResult {
+        let env = try plugins.environments.make(name, seed: 1)
+        let info = env.info
+        let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
+        defer { observation.deallocate() }
+        var random = RandomStream.actions.generator(seed: 1)
+        try env.reset(observation: observation)
+        var steps = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let budget = UInt64(seconds * 1e9)
+        var sink: Float = 0
+        while DispatchTime.now().uptimeNanoseconds - start < budget {
+            for _ in 0..<10_000 {
+                let action = Int(random.next() % UInt64(info.actionCount))
+                let outcome = try env.step(action, observation: observation)
+                sink += observation[0]
+                if outcome.terminated || outcome.truncated { try env.reset(observation: observation) }
+            }
+            steps += 10_000
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if sink.isNaN { print("", terminator: "") }  // keeps the observation reads alive
+        return BenchmarkResult(name: "\(label ?? name) env", environment: name, rule: "env", shape: "-", steps: steps, seconds: elapsed)
+    }
+
+    /// The whole training loop (rule.act, env.step, learning) at the paper's settings for `rule` × `environment`.
+    public static func training(rule: String, environment: String, plugins: Plugins, seconds: Double,
+                                label: String? = nil) throws -> BenchmarkResult {
+        var spec = try RunRequest(rule: rule, environment: environment, seed: 1).resolve(in: plugins)
+        spec.episodes = Int.max / 2
+        let session = try Session(spec: spec, plugins: plugins)
+        let trainer = Trainer(session: session)
+        let start = Date()
+        trainer.shouldStop = { Date().timeIntervalSince(start) >= seconds }
+        let summary = try trainer.run { _ in }
+        return BenchmarkResult(name: "\(label ?? rule) on \(environment)", environment: environment, rule: label ?? rule,
+                               shape: session.network.shape.description, steps: summary.steps, seconds: summary.seconds)
+    }
+}

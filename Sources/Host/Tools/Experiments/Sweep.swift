@@ -1,0 +1,124 @@
+import NRLCore
+import Foundation
+
+/// Where a sweep stands, for the progress display.
+public struct SweepProgress: Sendable {
+    public var done: Int
+    public var failed: Int
+    public var total: Int
+    /// Labels of the runs in flight ("nrl on cartpole, seed 42").
+    public var current: [String]
+    public var elapsed: Double
+    /// Estimated from the average time of the finished runs.
+    public var secondsLeft: Double?
+}
+
+/// Runs an experiment's runs on `jobs` threads, each run exactly as `nrlhost run` would, and records
+/// each one in the store as it finishes (episodes and status in one transaction).
+public final class Sweep: @unchecked Sendable {
+    public let store: ResultStore
+    public let jobs: Int
+    private let runs: [(StoredRun, RunSpec)]
+    private let plugins: Plugins
+    private let lock = NSLock()
+    private var done = 0
+    private var failed = 0
+    private var current: [Int: String] = [:]
+    private var runSeconds = 0.0
+    private var firstError: Error?
+    private let start = Date()
+    /// Checked between episodes and between runs; true ends the sweep cleanly (Ctrl-C).
+    public var shouldStop: @Sendable () -> Bool = { false }
+
+    /// `runs`: what `ResultStore.prepare` left to do, with their specs.
+    public init(store: ResultStore, runs: [(StoredRun, RunSpec)], jobs: Int, plugins: Plugins) {
+        self.store = store
+        self.runs = runs
+        self.jobs = max(1, min(jobs, runs.count))
+        self.plugins = plugins
+    }
+
+    public var progress: SweepProgress {
+        lock.lock()
+        defer { lock.unlock() }
+        let elapsed = Date().timeIntervalSince(start)
+        let finished = done + failed
+        let left = finished > 0 ? runSeconds / Double(finished) * Double(runs.count - finished) / Double(jobs) : nil
+        return SweepProgress(done: done, failed: failed, total: runs.count, current: current.keys.sorted().map { current[$0]! },
+                             elapsed: elapsed, secondsLeft: left)
+    }
+
+    /// Runs everything; returns when all workers are done. Throws only for store failures.
+    public func run() throws {
+        WorkerPool.run(count: runs.count, jobs: jobs, shouldStop: { [self] in stopped }) { [self] worker, index in
+            let (stored, spec) = begin(worker, index)
+            let began = Date()
+            do {
+                try store.markRunning(stored.id)
+                guard let result = execute(spec, plugins: plugins) else {
+                    try store.reset(stored.id)  // interrupted: it will be run again next time
+                    finish(worker, outcome: nil, seconds: 0)
+                    return
+                }
+                try store.finish(stored.id, result)
+                finish(worker, outcome: result.failure == nil, seconds: Date().timeIntervalSince(began))
+            } catch {
+                record(error: error)
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// One run, the way `nrlhost run` does it; failures become a failed result with their message;
+    /// nil when the sweep was interrupted during the run.
+    private func execute(_ spec: RunSpec, plugins: Plugins) -> RunResult? {
+        var records: [EpisodeRecord] = []
+        records.reserveCapacity(spec.episodes)
+        var steps = 0
+        let began = Date()
+        do {
+            let session = try Session(spec: spec, plugins: plugins)
+            let trainer = Trainer(session: session)
+            trainer.shouldStop = shouldStop
+            let summary = try trainer.run { records.append($0); steps += $0.length }
+            if summary.interrupted { return nil }
+            return RunResult(records: records, seconds: summary.seconds, steps: summary.steps, failure: nil)
+        } catch {
+            return RunResult(records: records, seconds: Date().timeIntervalSince(began), steps: steps, failure: "\(error)")
+        }
+    }
+
+    /// No more runs start after a store failure or a stop request.
+    private var stopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstError != nil || shouldStop()
+    }
+
+    private func begin(_ worker: Int, _ index: Int) -> (StoredRun, RunSpec) {
+        lock.lock()
+        defer { lock.unlock() }
+        let run = runs[index]
+        current[worker] = "\(run.0.label) on \(run.0.environment) \(run.0.shape) seed \(run.0.seed)"
+        return run
+    }
+
+    /// `outcome`: true completed, false failed, nil interrupted.
+    private func finish(_ worker: Int, outcome: Bool?, seconds: Double) {
+        lock.lock()
+        switch outcome {
+        case true?: done += 1
+        case false?: failed += 1
+        case nil: break
+        }
+        runSeconds += seconds
+        current[worker] = nil
+        lock.unlock()
+    }
+
+    private func record(error: Error) {
+        lock.lock()
+        if firstError == nil { firstError = error }
+        lock.unlock()
+    }
+}

@@ -1,0 +1,109 @@
+import NRLCore
+import Foundation
+
+/// A run's results on disk, written as the run goes so that nothing already computed is lost:
+/// - `episodes.csv`: episode, return, length — one line per episode, flushed at least every second;
+/// - `metrics.csv`: episode, name, value — what a script logged with `log(name, value)`;
+/// - `run.json`: the full spec (every parameter, seeds, version) and, once the run ends, how it ended.
+///
+/// `finish` may come from another thread (a supervisor saving the run before it ends the process),
+/// so writes take a lock.
+public final class RunDirectory: @unchecked Sendable {
+    public let url: URL
+    private let lock = NSLock()
+    private let csv: UnsafeMutablePointer<FILE>
+    private var metrics: UnsafeMutablePointer<FILE>?
+    private var lastFlush = Date()
+    private let spec: RunSpec
+    private let started = Date()
+
+    public struct Outcome: Codable, Sendable {
+        public var status: String          // running, completed, interrupted, failed
+        public var message: String?
+        public var episodesCompleted: Int
+        public var steps: Int
+        public var seconds: Double
+        public var finalPerformance: Double?
+
+        public init(status: String, message: String?, episodesCompleted: Int, steps: Int, seconds: Double, finalPerformance: Double?) {
+            self.status = status
+            self.message = message
+            self.episodesCompleted = episodesCompleted
+            self.steps = steps
+            self.seconds = seconds
+            self.finalPerformance = finalPerformance
+        }
+    }
+
+    public init(url: URL, spec: RunSpec) throws {
+        self.url = url
+        self.spec = spec
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw UsageError("cannot create the output folder \(url.path): \(error.localizedDescription)")
+        }
+        // A reused folder must not keep another run's metrics.
+        try? FileManager.default.removeItem(at: url.appendingPathComponent("metrics.csv"))
+        let csvPath = url.appendingPathComponent("episodes.csv").path
+        guard let f = fopen(csvPath, "w") else {
+            throw UsageError("cannot write \(csvPath): \(String(cString: strerror(errno)))")
+        }
+        csv = f
+        fputs("episode,return,length\n", csv)
+        fflush(csv)
+        try writeRecord(Outcome(status: "running", message: nil, episodesCompleted: 0, steps: 0, seconds: 0, finalPerformance: nil))
+    }
+
+    deinit {
+        fclose(csv)
+        if let metrics { fclose(metrics) }
+    }
+
+    public func append(_ record: EpisodeRecord) {
+        lock.lock()
+        defer { lock.unlock() }
+        fputs("\(record.episode),\(record.totalReward),\(record.length)\n", csv)
+        if !record.metrics.isEmpty {
+            if metrics == nil {
+                metrics = fopen(url.appendingPathComponent("metrics.csv").path, "w")
+                if let metrics { fputs("episode,name,value\n", metrics) }
+            }
+            if let metrics {
+                for (name, value) in record.metrics.sorted(by: { $0.key < $1.key }) {
+                    fputs("\(record.episode),\(name),\(value)\n", metrics)
+                }
+            }
+        }
+        if Date().timeIntervalSince(lastFlush) >= 1 { flush() }
+    }
+
+    private func flush() {
+        fflush(csv)
+        if let metrics { fflush(metrics) }
+        lastFlush = Date()
+    }
+
+    /// Flushes the episodes and records how the run ended.
+    public func finish(_ outcome: Outcome) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        flush()
+        try writeRecord(outcome)
+    }
+
+    private func writeRecord(_ outcome: Outcome) throws {
+        struct Record: Codable { var spec: RunSpec; var started: Date; var outcome: Outcome }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(Record(spec: spec, started: started, outcome: outcome))
+        // Write beside and rename, so a killed process never leaves a half-written record.
+        let target = url.appendingPathComponent("run.json")
+        let temporary = url.appendingPathComponent(".run.json.tmp")
+        try data.write(to: temporary)
+        guard rename(temporary.path, target.path) == 0 else {
+            throw UsageError("cannot write \(target.path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
