@@ -34,7 +34,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Locates ../shared (golden data) for the test targets.
+        // Finds the reference data (Tests/Golden, plus NRL_SHARED's golden/) for the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HostTests", dependencies: ["Host", "CLua", "TestSupport"]),
         .testTarget(name: "BuiltinRulesTests", dependencies: ["BuiltinRules", "Host", "TestSupport"]),
