@@ -45,7 +45,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Locates the golden data for the test targets.
+        // Finds the reference data (Tests/Golden, plus NRL_SHARED's golden/) for the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HostTests", dependencies: ["NRLCore", "LuaBridge", "NRLTools", "CLua", "TestSupport"]),
         .testTarget(name: "BuiltinRulesTests", dependencies: ["BuiltinRules", "NRLCore", "LuaBridge", "TestSupport"]),

@@ -1,6 +1,6 @@
 import NRLCore
 
-/// Reward-modulated Hebbian learning with explicit node noise (rules.md §4 "eq. 20"), and node
+/// Reward-modulated Hebbian learning with explicit node noise (docs/spec/rules.md §4 "eq. 20"), and node
 /// perturbation (§6), which is the same rule with the step divided by σ².
 /// One noisy pass; the action is sampled from π̃.
 /// - Delayed tasks: e_l += ξ_l x̃_{l−1}ᵀ; ΔW_l = g · δ · e_l at the end of the episode.

@@ -1,6 +1,6 @@
 import NRLCore
 
-/// Noise-based reward-modulated learning (rules.md §3). Each step: a clean pass, a noisy pass with
+/// Noise-based reward-modulated learning (docs/spec/rules.md §3). Each step: a clean pass, a noisy pass with
 /// node noise on every layer, the action sampled from the clean policy, and
 /// Δ = log π̃(a) − log π(a).
 /// - Delayed tasks: Δ · ξ_l/‖ξ‖² · x̃_{l−1}ᵀ accumulates in a trace applied at the episode's end.

@@ -1,7 +1,7 @@
 import Foundation
 import NRLCore
 
-/// NRL with noisy passes only (rules.md §5): the clean pass is replaced by the average of K truly
+/// NRL with noisy passes only (docs/spec/rules.md §5): the clean pass is replaced by the average of K truly
 /// noisy passes, π̄ = (1/K) Σ_k π̃⁽ᵏ⁾ (probabilities, not log-probabilities). The action is sampled
 /// from π̄; one further noisy pass gives ξ, x̃ and Δ = log π̃(a) − log π̄(a); the rest is delayed NRL.
 /// (The authors' code runs its K passes without noise, which makes it plain NRL; these are noisy.)

@@ -1,6 +1,6 @@
 import NRLCore
 
-/// The eligibility trace of delayed-form NRL (rules.md §3 "eqs. 15–16"):
+/// The eligibility trace of delayed-form NRL (docs/spec/rules.md §3 "eqs. 15–16"):
 /// e_l += Δ · ξ_l/‖ξ‖² · x̃_{l−1}ᵀ every step (whole-network norm, noisy-pass input),
 /// ΔW_l = η · k_l · δ · e_l once at the end of the episode, then e = 0.
 final class NodeNoiseTrace {

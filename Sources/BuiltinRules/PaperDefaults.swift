@@ -1,6 +1,6 @@
 import NRLCore
 
-/// The paper's Table 2 (rules.md §7): per task, the network width, the episode count, and the
+/// The paper's Table 2 (docs/spec/rules.md §7): per task, the network width, the episode count, and the
 /// learning rate and noise level of each rule. γ = 0.66 everywhere.
 enum PaperDefaults {
     struct Row {

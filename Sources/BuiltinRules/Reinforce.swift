@@ -1,6 +1,6 @@
 import NRLCore
 
-/// The exact-gradient baseline "BP" (rules.md §4 "eq. 19"): REINFORCE with the RPE as advantage and
+/// The exact-gradient baseline "BP" (docs/spec/rules.md §4 "eq. 19"): REINFORCE with the RPE as advantage and
 /// plain SGD. Clean pass; action sampled from π.
 /// - Delayed tasks: ΔW_l = η δ Σ_t ∇_{W_l} log π(a_t|s_t), once per episode.
 /// - Immediate tasks: ΔW_l = η δ_t ∇_{W_l} log π(a_t|s_t) every step.

@@ -1,6 +1,6 @@
 import NRLCore
 
-/// Weight perturbation (rules.md §6; Jabri & Flower 1992, Cauwenberghs 1993): ψ ~ N(0, σ²) for every
+/// Weight perturbation (docs/spec/rules.md §6; Jabri & Flower 1992, Cauwenberghs 1993): ψ ~ N(0, σ²) for every
 /// weight, held for the whole episode (drawn afresh each step on immediate-reward tasks); act with
 /// W + ψ, then ΔW = η/σ² · δ · ψ.
 final class WeightPerturbation: LearningRule {

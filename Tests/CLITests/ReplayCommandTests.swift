@@ -4,9 +4,11 @@ import XCTest
 
 /// `nrlhost replay` on the golden recordings and on a recording that disagrees.
 final class ReplayCommandTests: XCTestCase {
+    /// Every trajectory in Tests/Golden and NRL_SHARED's golden/, whatever its name.
     func testEveryGoldenFileAgrees() throws {
-        let files = try SharedData.jsonFiles(in: "golden").map(\.path)
-        XCTAssertGreaterThanOrEqual(files.count, 7)
+        let reference = try ReferenceData.trajectories()
+        XCTAssertGreaterThanOrEqual(reference.filter(\.isShipped).count, 7, "the repository ships 7 golden trajectories")
+        let files = reference.map(\.url.path)
         let r = try NRLHostBinary.run(["replay"] + files)
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count, files.count, r.stdout)
@@ -15,7 +17,7 @@ final class ReplayCommandTests: XCTestCase {
 
     /// A recording whose 6th action was flipped: the state after step 6 no longer matches.
     func testADisagreeingRecordingIsReportedWithStepAndField() throws {
-        let original = try String(contentsOf: SharedData.url("golden/cartpole_random_a.json"), encoding: .utf8)
+        let original = try String(contentsOf: ReferenceData.shippedTrajectory("cartpole_random_a.json"), encoding: .utf8)
         var parts = original.components(separatedBy: "\"action\":")
         XCTAssertGreaterThan(parts.count, 7)
         let flipped = parts[6].hasPrefix("0") ? "1" + parts[6].dropFirst() : "0" + parts[6].dropFirst()

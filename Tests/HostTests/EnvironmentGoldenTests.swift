@@ -5,39 +5,42 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The environments against the reference recordings in ../shared/golden (golden/README.md).
+/// The environments against the reference recordings in Tests/Golden (README.md there), plus those in
+/// NRL_SHARED's golden/ when it is set.
 final class EnvironmentGoldenTests: XCTestCase {
-    /// The golden trajectories: every JSON file in shared/golden (the rule fixtures live in a subfolder).
-    func goldenFiles() throws -> [URL] {
-        try SharedData.jsonFiles(in: "golden")
+    /// The golden trajectories: every JSON file in Tests/Golden and NRL_SHARED's golden/, whatever its
+    /// name (the rule fixtures live in a subfolder).
+    func goldenFiles() throws -> [ReferenceFile] {
+        try ReferenceData.trajectories()
     }
 
+    /// A recording shipped in the repository, by file name.
     func load(_ file: String) throws -> Data {
-        try Data(contentsOf: SharedData.url("golden").appendingPathComponent(file))
+        try Data(contentsOf: ReferenceData.shippedTrajectory(file))
     }
 
     // MARK: The recordings replay bit for bit
 
     func testEveryGoldenFileReplaysBitForBit() throws {
         let files = try goldenFiles()
-        XCTAssertGreaterThanOrEqual(files.count, 7, "expected at least 7 golden trajectories in \(SharedData.url("golden").path)")
+        XCTAssertGreaterThanOrEqual(files.filter(\.isShipped).count, 7, "the repository ships 7 golden trajectories in \(ReferenceData.shippedTrajectoryFolder.path)")
         var environments = Set<String>()
         for file in files {
-            let report = try GoldenReplay.check(fileAt: file)
-            let name = file.lastPathComponent
+            let report = try GoldenReplay.check(fileAt: file.url)
+            let name = file.description
             XCTAssertGreaterThan(report.steps, 0, name)
             XCTAssertNil(report.perStep, "\(name) per-step: \(report.perStep.map(String.init(describing:)) ?? "")")
             XCTAssertNil(report.observationFunction,
                          "\(name) observation function: \(report.observationFunction.map(String.init(describing:)) ?? "")")
             XCTAssertNil(report.freeRun, "\(name) free run: \(report.freeRun.map(String.init(describing:)) ?? "")")
-            environments.insert(EnvironmentCatalog.canonicalName(report.envID) ?? report.envID)
+            if file.isShipped { environments.insert(EnvironmentCatalog.canonicalName(report.envID) ?? report.envID) }
         }
-        XCTAssertEqual(environments, Set(EnvironmentCatalog.builtinNames), "every built-in environment has a recording")
+        XCTAssertEqual(environments, Set(EnvironmentCatalog.builtinNames), "every built-in environment has a recording in the repository")
     }
 
     // MARK: The traps are real (these fail for a naive implementation)
 
-    /// glibc's pow(v, 2) is not v·v for this v (spec §1). If `libmSquare` were optimised into
+    /// glibc's pow(v, 2) is not v·v for this v (docs/spec/environments.md §1). If `libmSquare` were optimised into
     /// a product, the release build would fail here.
     func testLibmSquareCallsLibraryPowRatherThanMultiplying() {
         let v = -0.9261120045793674

@@ -28,7 +28,7 @@ final class EnvironmentTests: XCTestCase {
             env.reset(observation: observation.pointer)
             for v in env.state {
                 XCTAssert(v >= -0.1 && v <= 0.1, "seed \(seed): \(v)")
-                XCTAssertNotNil(Float(exactly: v), "reset state is held as float32 (spec §3)")
+                XCTAssertNotNil(Float(exactly: v), "reset state is held as float32 (docs/spec/environments.md §3)")
             }
             let s = env.state
             XCTAssertEqual(observation.values, [Float(cos(s[0])), Float(sin(s[0])), Float(cos(s[1])), Float(sin(s[1])),
@@ -46,7 +46,7 @@ final class EnvironmentTests: XCTestCase {
         XCTAssertEqual(env.stepInTrial, 1)
         XCTAssertEqual(env.trialIndex, 1)
         XCTAssertEqual(env.groundTruth, 5.9)
-        XCTAssertEqual(env.groundTruthInt, 5, "the reward aims at trunc(gt) (spec §6.8)")
+        XCTAssertEqual(env.groundTruthInt, 5, "the reward aims at trunc(gt) (docs/spec/environments.md §6.8)")
         XCTAssertEqual(observation.values[0], Float(cos(0 - 5.9)))
         XCTAssertEqual(observation.values[16], Float(cos(0 - 3.0915926535897933)))
     }

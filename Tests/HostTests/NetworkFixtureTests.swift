@@ -4,17 +4,30 @@ import NRLTools
 import TestSupport
 import XCTest
 
-/// The network's passes and the rules' arithmetic against ../shared/golden/rules (PyTorch autograd,
+/// The network's passes and the rules' arithmetic against the rule fixtures (Tests/Golden/rules, plus
+/// NRL_SHARED's golden/rules; PyTorch autograd,
 /// float64). Our networks are Float32, so the README's Float32 tolerances apply: 1e-4 scale-relative,
 /// 3e-3 for Δlog π and what is computed from it when σ = 1e-3.
 final class NetworkFixtureTests: XCTestCase {
     let tolerance = 1e-4
 
+    /// Every fixture, shipped or added through NRL_SHARED, has a kind some test checks; one of a new
+    /// kind fails here rather than going unchecked.
+    func testEveryRuleFixtureHasAKnownKind() throws {
+        let headers = try RuleFixture.headers()
+        XCTAssertGreaterThanOrEqual(headers.filter(\.file.isShipped).count, 20, "the repository ships 20 rule fixtures")
+        for (file, header) in headers {
+            XCTAssertEqual(header.schema, "nrl-rules-golden-v1", "\(file)")
+            XCTAssertTrue(RuleFixture.knownKinds.contains(header.kind),
+                          "\(file): kind '\(header.kind)' has no test; new reference data of a new kind needs code (RuleFixture.knownKinds)")
+        }
+    }
+
     func testForwardPassesMatchTorch() throws {
-        let names = try RuleFixture.files(kind: "forward_")
-        XCTAssertEqual(names.count, 5)
-        for name in names {
-            let f = try RuleFixture.load(name)
+        let fixtures = try RuleFixture.all(kind: "forward")
+        XCTAssertGreaterThanOrEqual(fixtures.filter(\.file.isShipped).count, 5, "the repository ships 5 forward fixtures")
+        for (file, f) in fixtures {
+            let name = file.description
             let net = f.network()
             let pass = net.makePass()
             for (k, c) in f.cases!.enumerated() {
@@ -33,28 +46,34 @@ final class NetworkFixtureTests: XCTestCase {
         }
     }
 
-    /// The shared-first-layer noisy pass is the same arithmetic as a noisy pass computed afresh.
+    /// The shared-first-layer noisy pass is the same arithmetic as a noisy pass computed afresh
+    /// (every noisy case of every forward fixture).
     func testNoisyPassSharingTheFirstLayerIsIdentical() throws {
-        let f = try RuleFixture.load("forward_6-8-8-8-3")
-        let net = f.network()
-        let clean = net.makePass(), direct = net.makePass(), shared = net.makePass()
-        let noisyCase = f.cases!.first { $0.noise != nil }!
-        direct.setNoise(noisyCase.noise!)
-        shared.setNoise(noisyCase.noise!)
-        withObservation(noisyCase.obs) {
-            net.forward($0, into: clean)
-            direct.compute(net.weights, observation: $0, noisy: true)
+        var noisyCases = 0
+        for (file, f) in try RuleFixture.all(kind: "forward") {
+            let net = f.network()
+            let clean = net.makePass(), direct = net.makePass(), shared = net.makePass()
+            for (k, noisyCase) in f.cases!.enumerated() where noisyCase.noise != nil {
+                direct.setNoise(noisyCase.noise!)
+                shared.setNoise(noisyCase.noise!)
+                withObservation(noisyCase.obs) {
+                    net.forward($0, into: clean)
+                    direct.compute(net.weights, observation: $0, noisy: true)
+                }
+                shared.computeNoisy(sharingFirstLayerWith: clean, net.weights)
+                XCTAssertEqual(direct.preActivationArrays(), shared.preActivationArrays(), "\(file) case \(k)")
+                XCTAssertEqual(direct.logProbabilityArray, shared.logProbabilityArray, "\(file) case \(k)")
+                noisyCases += 1
+            }
         }
-        shared.computeNoisy(sharingFirstLayerWith: clean, net.weights)
-        XCTAssertEqual(direct.preActivationArrays(), shared.preActivationArrays())
-        XCTAssertEqual(direct.logProbabilityArray, shared.logProbabilityArray)
+        XCTAssertGreaterThan(noisyCases, 0, "the forward fixtures have noisy cases")
     }
 
     func testReinforceGradientsMatchAutograd() throws {
-        let names = try RuleFixture.files(kind: "bp_")
-        XCTAssertEqual(names.count, 5)
-        for name in names {
-            let f = try RuleFixture.load(name)
+        let fixtures = try RuleFixture.all(kind: "bp_reinforce")
+        XCTAssertGreaterThanOrEqual(fixtures.filter(\.file.isShipped).count, 5, "the repository ships 5 bp_reinforce fixtures")
+        for (file, f) in fixtures {
+            let name = file.description
             let net = f.network()
             let pass = net.makePass()
             let backprop = Backprop(shape: net.shape)
@@ -93,10 +112,10 @@ final class NetworkFixtureTests: XCTestCase {
 
     /// Delayed-form NRL (CartPole/Acrobot): trace with the whole-network norm and the noisy input.
     func testDelayedNRLTraceAndUpdate() throws {
-        let names = try RuleFixture.files(kind: "nrl_delayed_")
-        XCTAssertEqual(names.count, 4)
-        for name in names {
-            let f = try RuleFixture.load(name)
+        let fixtures = try RuleFixture.all(kind: "nrl_delayed")
+        XCTAssertGreaterThanOrEqual(fixtures.filter(\.file.isShipped).count, 4, "the repository ships 4 nrl_delayed fixtures")
+        for (file, f) in fixtures {
+            let name = file.description
             let loose = f.sigma! < 1e-2 ? 3e-3 : tolerance
             let net = f.network()
             let clean = net.makePass(), noisy = net.makePass()
@@ -138,53 +157,61 @@ final class NetworkFixtureTests: XCTestCase {
 
     /// Continuous-form NRL (Reaching): layer-own norm, clean input, every step.
     func testContinuousNRLSingleStep() throws {
-        let f = try RuleFixture.load("nrl_reaching_step_32-128-3")
-        let net = f.network()
-        let clean = net.makePass(), noisy = net.makePass()
-        withObservation(f.obs!) { net.forward($0, into: clean) }
-        noisy.setNoise(f.noise!)
-        noisy.computeNoisy(sharingFirstLayerWith: clean, net.weights)
-        let dp = noisy.logProbability(of: f.action!) - clean.logProbability(of: f.action!)
-        XCTAssertEqual(dp, f.dp!, accuracy: 3e-3 * abs(f.dp!))
-        let norms = (0..<net.shape.layerCount).map { noisy.noiseSquaredNorm(layer: $0) }
-        XCTAssertLessThan(scaleRelativeError(norms, f.noise_layer_sqnorms!), tolerance)
-        let delta = f.reward! - f.rbar!
-        XCTAssertEqual(delta, f.delta!)
-        let update = LayerMatrices(shape: net.shape)
-        update.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, scale: f.lr! * delta * dp, normalization: .layer)
-        XCTAssertLessThan(worstLayerError(update.toArrays(), f.delta_weights!), 3e-3)
+        let fixtures = try RuleFixture.all(kind: "nrl_reaching_step")
+        XCTAssertGreaterThanOrEqual(fixtures.filter(\.file.isShipped).count, 1, "the repository ships 1 nrl_reaching_step fixture")
+        for (file, f) in fixtures {
+            let name = file.description
+            let net = f.network()
+            let clean = net.makePass(), noisy = net.makePass()
+            withObservation(f.obs!) { net.forward($0, into: clean) }
+            noisy.setNoise(f.noise!)
+            noisy.computeNoisy(sharingFirstLayerWith: clean, net.weights)
+            let dp = noisy.logProbability(of: f.action!) - clean.logProbability(of: f.action!)
+            XCTAssertEqual(dp, f.dp!, accuracy: 3e-3 * abs(f.dp!), name)
+            let norms = (0..<net.shape.layerCount).map { noisy.noiseSquaredNorm(layer: $0) }
+            XCTAssertLessThan(scaleRelativeError(norms, f.noise_layer_sqnorms!), tolerance, name)
+            let delta = f.reward! - f.rbar!
+            XCTAssertEqual(delta, f.delta!, name)
+            let update = LayerMatrices(shape: net.shape)
+            update.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, scale: f.lr! * delta * dp, normalization: .layer)
+            XCTAssertLessThan(worstLayerError(update.toArrays(), f.delta_weights!), 3e-3, name)
+        }
     }
 
     func testContinuousNRLSequenceWithTrialBaseline() throws {
-        let f = try RuleFixture.load("nrl_reaching_sequence_32-128-3_T9")
-        let net = f.network()
-        let clean = net.makePass(), noisy = net.makePass()
-        var baseline = StepBaseline(gamma: f.gamma!)
-        var dps: [Double] = [], deltas: [Double] = [], averages: [Double] = []
-        for step in f.steps! {
-            withObservation(step.obs) { net.forward($0, into: clean) }
-            noisy.setNoise(step.noise!)
-            noisy.computeNoisy(sharingFirstLayerWith: clean, net.weights)
-            let dp = noisy.logProbability(of: step.action) - clean.logProbability(of: step.action)
-            let delta = baseline.rpe(forReward: step.reward!, trialStart: step.trial_start!)
-            if step.trial_start! { XCTAssertEqual(delta, 0, "δ is exactly 0 at a trial's start") }
-            net.weights.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, scale: f.lr! * delta * dp, normalization: .layer)
-            dps.append(dp); deltas.append(delta); averages.append(baseline.average)
-            let sq = net.weights.toArrays().map { $0.flatMap { $0 }.reduce(0) { $0 + $1 * $1 } }
-            XCTAssertLessThan(scaleRelativeError(sq, step.weights_sqnorm_after!), tolerance, "t=\(step.t)")
+        let fixtures = try RuleFixture.all(kind: "nrl_reaching_sequence")
+        XCTAssertGreaterThanOrEqual(fixtures.filter(\.file.isShipped).count, 1, "the repository ships 1 nrl_reaching_sequence fixture")
+        for (file, f) in fixtures {
+            let name = file.description
+            let net = f.network()
+            let clean = net.makePass(), noisy = net.makePass()
+            var baseline = StepBaseline(gamma: f.gamma!)
+            var dps: [Double] = [], deltas: [Double] = [], averages: [Double] = []
+            for step in f.steps! {
+                withObservation(step.obs) { net.forward($0, into: clean) }
+                noisy.setNoise(step.noise!)
+                noisy.computeNoisy(sharingFirstLayerWith: clean, net.weights)
+                let dp = noisy.logProbability(of: step.action) - clean.logProbability(of: step.action)
+                let delta = baseline.rpe(forReward: step.reward!, trialStart: step.trial_start!)
+                if step.trial_start! { XCTAssertEqual(delta, 0, "\(name): δ is exactly 0 at a trial's start") }
+                net.weights.addNoiseOuterProducts(noiseOf: noisy, inputsOf: clean, scale: f.lr! * delta * dp, normalization: .layer)
+                dps.append(dp); deltas.append(delta); averages.append(baseline.average)
+                let sq = net.weights.toArrays().map { $0.flatMap { $0 }.reduce(0) { $0 + $1 * $1 } }
+                XCTAssertLessThan(scaleRelativeError(sq, step.weights_sqnorm_after!), tolerance, "\(name) t=\(step.t)")
+            }
+            XCTAssertLessThan(scaleRelativeError(deltas, f.steps!.map { $0.delta! }), 1e-12, name)
+            XCTAssertLessThan(scaleRelativeError(averages, f.steps!.map { $0.rbar_after! }), 1e-12, name)
+            XCTAssertLessThan(scaleRelativeError(dps, f.steps!.map { $0.dp! }), tolerance, name)
+            XCTAssertLessThan(worstLayerError(net.weights.toArrays(), f.weights_final!), tolerance, name)
         }
-        XCTAssertLessThan(scaleRelativeError(deltas, f.steps!.map { $0.delta! }), 1e-12)
-        XCTAssertLessThan(scaleRelativeError(averages, f.steps!.map { $0.rbar_after! }), 1e-12)
-        XCTAssertLessThan(scaleRelativeError(dps, f.steps!.map { $0.dp! }), tolerance)
-        XCTAssertLessThan(worstLayerError(net.weights.toArrays(), f.weights_final!), tolerance)
     }
 
     /// Explicit-noise RMHL: Σ ξ x̃ᵀ over one noisy pass per step.
     func testRMHLTraceAndUpdate() throws {
-        let names = try RuleFixture.files(kind: "rmhl_delayed_")
-        XCTAssertEqual(names.count, 2)
-        for name in names {
-            let f = try RuleFixture.load(name)
+        let fixtures = try RuleFixture.all(kind: "rmhl_delayed")
+        XCTAssertGreaterThanOrEqual(fixtures.filter(\.file.isShipped).count, 2, "the repository ships 2 rmhl_delayed fixtures")
+        for (file, f) in fixtures {
+            let name = file.description
             let net = f.network()
             let noisy = net.makePass()
             let trace = LayerMatrices(shape: net.shape)

@@ -4,7 +4,8 @@ import LuaBridge
 import NRLTools
 import TestSupport
 
-/// One file of ../shared/golden/rules (schema nrl-rules-golden-v1); every field a kind may use is optional.
+/// One rule fixture: a file of Tests/Golden/rules or NRL_SHARED's golden/rules (schema nrl-rules-golden-v1,
+/// Tests/Golden/rules/README.md); every field a kind may use is optional.
 struct RuleFixture: Decodable {
     struct Case: Decodable {
         let obs: [Double]
@@ -59,14 +60,42 @@ struct RuleFixture: Decodable {
     // grad_quality
     let N: Int?
 
-    static func load(_ name: String) throws -> RuleFixture {
-        let data = try Data(contentsOf: SharedData.url("golden/rules/\(name).json"))
-        return try JSONDecoder().decode(RuleFixture.self, from: data)
+    /// The kinds some test checks (NetworkFixtureTests, RandomTests). A fixture of another kind fails
+    /// `testEveryRuleFixtureHasAKnownKind`: new reference data of a new kind needs a test.
+    static let knownKinds: Set<String> = [
+        "forward", "bp_reinforce", "nrl_delayed", "nrl_reaching_step", "nrl_reaching_sequence",
+        "rmhl_delayed", "grad_quality", "xavier_stats",
+    ]
+
+    /// What every fixture file starts with.
+    struct Header: Decodable { let schema: String?; let kind: String }
+
+    /// Every rule fixture (shipped and NRL_SHARED's) with its `kind`.
+    static func headers() throws -> [(file: ReferenceFile, header: Header)] {
+        try ReferenceData.ruleFixtures().map { file in
+            do {
+                return (file, try JSONDecoder().decode(Header.self, from: Data(contentsOf: file.url)))
+            } catch {
+                throw ReferenceDataError("\(file.url.path): not a rule fixture with a `kind` (\(error))")
+            }
+        }
     }
 
-    static func files(kind prefix: String) throws -> [String] {
-        try SharedData.jsonFiles(in: "golden/rules").map { $0.deletingPathExtension().lastPathComponent }
-            .filter { $0.hasPrefix(prefix) }
+    /// The fixture files of one kind, whatever their names and count (logged).
+    static func files(ofKind kind: String) throws -> [ReferenceFile] {
+        precondition(knownKinds.contains(kind), "'\(kind)' is not in RuleFixture.knownKinds")
+        let files = try headers().filter { $0.header.kind == kind }.map(\.file)
+        ReferenceData.log(files, what: "'\(kind)' rule fixtures")
+        return files
+    }
+
+    /// The fixtures of one kind, decoded, with the file each came from.
+    static func all(kind: String) throws -> [(file: ReferenceFile, fixture: RuleFixture)] {
+        try files(ofKind: kind).map { ($0, try load($0)) }
+    }
+
+    static func load(_ file: ReferenceFile) throws -> RuleFixture {
+        try JSONDecoder().decode(RuleFixture.self, from: Data(contentsOf: file.url))
     }
 
     var shape: NetworkShape { NetworkShape(sizes: sizes!) }

@@ -28,10 +28,11 @@ final class ScriptEnvironmentTests: XCTestCase {
         return (limited, script)
     }
 
-    func cartPoleGoldenFiles() throws -> [(name: String, trajectory: GoldenTrajectory)] {
-        try SharedData.jsonFiles(in: "golden").compactMap { url in
-            let t = try JSONDecoder().decode(GoldenTrajectory.self, from: Data(contentsOf: url))
-            return t.environment == "cartpole" ? (url.lastPathComponent, t) : nil
+    /// Every CartPole recording, shipped or in NRL_SHARED's golden/, whatever its name.
+    func cartPoleGoldenFiles() throws -> [(name: String, trajectory: GoldenTrajectory, shipped: Bool)] {
+        try ReferenceData.trajectories().compactMap { file in
+            let t = try JSONDecoder().decode(GoldenTrajectory.self, from: Data(contentsOf: file.url))
+            return t.environment == "cartpole" ? (file.description, t, file.isShipped) : nil
         }
     }
 
@@ -49,12 +50,12 @@ final class ScriptEnvironmentTests: XCTestCase {
     }
 
     /// Free run from the recorded start state with the recorded actions: every observation bit,
-    /// reward and flag as Gymnasium 0.29.1 produced them (golden/README.md, check 3).
+    /// reward and flag as Gymnasium 0.29.1 produced them (Tests/Golden/README.md, check 3).
     func testLuaCartPoleReplaysEveryGoldenFileExactly() throws {
         let files = try cartPoleGoldenFiles()
-        XCTAssertGreaterThanOrEqual(files.count, 3, "expected the CartPole recordings in \(SharedData.url("golden").path)")
+        XCTAssertGreaterThanOrEqual(files.filter(\.shipped).count, 3, "the repository ships 3 CartPole recordings in \(ReferenceData.shippedTrajectoryFolder.path)")
         var sawTruncation = false, sawOverrun = false
-        for (name, t) in files {
+        for (name, t, _) in files {
             let (limited, script) = try makeLimited(cartPolePath)
             XCTAssertEqual(limited.maxEpisodeSteps, t.config?.maxEpisodeSteps ?? 500, name)
             let observation = ObservationBuffer(count: 4)
@@ -106,9 +107,10 @@ final class ScriptEnvironmentTests: XCTestCase {
 
     /// The float64 state after every step equals the recorded one exactly, in all four components.
     func testLuaCartPoleStateIsTheRecordedFloat64State() throws {
+        let recordings = try cartPoleGoldenFiles()
         for component in 1...4 {
             let probe = try stateProbe(component: component)
-            for (name, t) in try cartPoleGoldenFiles() {
+            for (name, t, _) in recordings {
                 let env = try ScriptEnvironment(path: probe, seed: 0, limits: .standard)
                 let observation = ObservationBuffer(count: 4)
                 try env.reset(state: XCTUnwrap(t.start.state), observation: observation.pointer)

@@ -1,5 +1,5 @@
 -- CartPole-v1 in Lua, bit for bit the same as Gymnasium 0.29.1 and nrlhost's native `cartpole`
--- (shared/spec/environments.md §2). Run it with: nrlhost run --rule nrl --env scripts/envs/cartpole.lua
+-- (docs/spec/environments.md §2). Run it with: nrlhost run --rule nrl --env scripts/envs/cartpole.lua
 --
 -- Why it is written so stiffly: the cart-pole is open-loop unstable, so a difference in the last bit
 -- of one number grows to O(1) within an episode. To stay exact:
@@ -27,7 +27,7 @@ return env {
   -- self.state = { x, xdot, theta, thetadot } (float64, readable by tests);
   -- self.steps_beyond is Gymnasium's steps_beyond_terminated (nil until the first terminating step).
 
-  -- options.state (4 numbers) starts from a recorded state instead of a draw (spec §5).
+  -- options.state (4 numbers) starts from a recorded state instead of a draw (docs/spec/environments.md §5).
   reset = function(self, options)
     local x, xdot, theta, thetadot
     if options and options.state then

@@ -1,4 +1,4 @@
--- NRL with noisy passes only (paper §5), the Lua twin of `nrl-noisy`: the clean pass is replaced by
+-- NRL with noisy passes only (docs/spec/rules.md §5), the Lua twin of `nrl-noisy`: the clean pass is replaced by
 -- the average π̄ of K noisy passes (of probabilities); the action comes from π̄; one more noisy pass
 -- gives ξ, x̃ and dp = log π̃(a) − log π̄(a); the rest is delayed-form NRL.
 

@@ -1,11 +1,11 @@
 import Foundation
 
 /// Acrobot-v1 as in Gymnasium 0.29.1 ("book" dynamics, no torque noise), bit for bit
-/// (spec/environments.md §3).
+/// (docs/spec/environments.md §3).
 ///
 /// The state (θ1, θ2, ω1, ω2) is binary64, except that a reset draw is quantised to Float
 /// as the reference does. The system is chaotic, so every expression keeps the reference's
-/// operation order and unfolded constants (spec §6.2). The 500-step limit is `TimeLimit`'s job.
+/// operation order and unfolded constants (docs/spec/environments.md §6.2). The 500-step limit is `TimeLimit`'s job.
 public final class Acrobot: Environment {
     public static let info = EnvironmentInfo(
         name: "acrobot", observationSize: 6, actionCount: 3,
@@ -15,7 +15,7 @@ public final class Acrobot: Environment {
     /// Velocity limits 4π and 9π.
     static let maxVelocity1 = 4 * Double.pi
     static let maxVelocity2 = 9 * Double.pi
-    /// π/2.0; the reference writes cos(x − π/2) where one would expect sin x (spec §6.2).
+    /// π/2.0; the reference writes cos(x − π/2) where one would expect sin x (docs/spec/environments.md §6.2).
     static let halfPi = Double.pi / 2.0
     /// The wrap interval's width, π − (−π).
     static let twoPi = Double.pi - (-Double.pi)
@@ -28,18 +28,18 @@ public final class Acrobot: Environment {
     }
 
     /// Draws U[−0.1, 0.1)⁴ and rounds it to Float: the reference holds the reset state as
-    /// float32 until the first step promotes it exactly to float64 (spec §3, Reset).
+    /// float32 until the first step promotes it exactly to float64 (docs/spec/environments.md §3, Reset).
     public func reset(observation: UnsafeMutablePointer<Float>) {
         theta1 = Double(Float(rng.uniform(-0.1, 0.1)))
         theta2 = Double(Float(rng.uniform(-0.1, 0.1)))
         omega1 = Double(Float(rng.uniform(-0.1, 0.1)))
         omega2 = Double(Float(rng.uniform(-0.1, 0.1)))
         // The reference takes numpy's float32 cos/sin of the float32 angles here; we take the
-        // correctly rounded f32(cos(double)). They agree except for rare 1-ulp cases (spec §3).
+        // correctly rounded f32(cos(double)). They agree except for rare 1-ulp cases (docs/spec/environments.md §3).
         observe(into: observation)
     }
 
-    /// Test hook (spec §5): starts an episode from a given state instead of a draw.
+    /// Test hook (docs/spec/environments.md §5): starts an episode from a given state instead of a draw.
     public func reset(state: [Double], observation: UnsafeMutablePointer<Float>) {
         self.state = state
         observe(into: observation)
@@ -80,7 +80,7 @@ public final class Acrobot: Environment {
         let m1 = w1 + h6 * (((k1.2 + 2 * k2.2) + 2 * k3.2) + k4.2)
         let m2 = w2 + h6 * (((k1.3 + 2 * k2.3) + 2 * k3.3) + k4.3)
 
-        // Wrap the angles and clip the velocities only after the whole step (spec §6.5).
+        // Wrap the angles and clip the velocities only after the whole step (docs/spec/environments.md §6.5).
         while n1 > Double.pi { n1 = n1 - Self.twoPi }
         while n1 < -Double.pi { n1 = n1 + Self.twoPi }
         while n2 > Double.pi { n2 = n2 - Self.twoPi }
@@ -96,14 +96,14 @@ public final class Acrobot: Environment {
     }
 
     /// The "book" equations of motion with the masses, lengths and inertias (all 1 or 0.5)
-    /// already multiplied in exactly as the reference's evaluation order leaves them (spec §3).
+    /// already multiplied in exactly as the reference's evaluation order leaves them (docs/spec/environments.md §3).
     /// Returns (ω1, ω2, ω̇1, ω̇2).
     @inline(__always)
     static func derivative(_ t1: Double, _ t2: Double, _ w1: Double, _ w2: Double,
                            _ torque: Double) -> (Double, Double, Double, Double) {
         let c2 = cos(t2)
         let s2 = sin(t2)
-        // A chain of additions, not 3.5 + c2 (spec §6.2).
+        // A chain of additions, not 3.5 + c2 (docs/spec/environments.md §6.2).
         let d1 = ((0.25 + (1.25 + c2)) + 1.0) + 1.0
         let d2 = (0.25 + 0.5 * c2) + 1.0
         let phi2 = 4.9 * cos((t1 + t2) - halfPi)

@@ -1,24 +1,24 @@
 import Foundation
 
-/// CartPole-v1 as in Gymnasium 0.29.1, bit for bit (spec/environments.md §2).
+/// CartPole-v1 as in Gymnasium 0.29.1, bit for bit (docs/spec/environments.md §2).
 ///
 /// The state is binary64 and never quantised; only the observation is rounded to Float.
 /// Every expression below keeps the reference's operation order and unfolded constants,
 /// because the system is open-loop unstable: a 1-ulp difference grows to O(1) within an
-/// episode (spec §6.2). The 500-step limit is applied by `TimeLimit`, not here.
+/// episode (docs/spec/environments.md §6.2). The 500-step limit is applied by `TimeLimit`, not here.
 public final class CartPole: Environment {
     public static let info = EnvironmentInfo(
         name: "cartpole", observationSize: 4, actionCount: 2,
         rewardTiming: .delayed, maxEpisodeSteps: 500)
     public var info: EnvironmentInfo { Self.info }
 
-    /// θ_max computed as ((12·2)·π)/360 in the reference, which is 1 ulp below `radians(12)` (spec §2).
+    /// θ_max computed as ((12·2)·π)/360 in the reference, which is 1 ulp below `radians(12)` (docs/spec/environments.md §2).
     static let thetaThreshold = 0.20943951023931953
     static let xThreshold = 2.4
 
     private var rng: Xoshiro256
     private var x = 0.0, xDot = 0.0, theta = 0.0, thetaDot = 0.0
-    /// Gymnasium's `steps_beyond_terminated`: nil until the first terminating step (spec §2, reward table).
+    /// Gymnasium's `steps_beyond_terminated`: nil until the first terminating step (docs/spec/environments.md §2, reward table).
     public private(set) var stepsBeyondTerminated: Int?
 
     public init(rng: Xoshiro256) {
@@ -35,7 +35,7 @@ public final class CartPole: Environment {
         observe(into: observation)
     }
 
-    /// Test hook (spec §5): starts an episode from a given state instead of a draw.
+    /// Test hook (docs/spec/environments.md §5): starts an episode from a given state instead of a draw.
     public func reset(state: [Double], observation: UnsafeMutablePointer<Float>) {
         self.state = state
         stepsBeyondTerminated = nil
@@ -64,7 +64,7 @@ public final class CartPole: Environment {
         let force = action == 1 ? 10.0 : -10.0
         let c = cos(theta)
         let s = sin(theta)
-        // Gymnasium writes θ̇**2 and cos**2, which CPython evaluates with libm pow (spec §1).
+        // Gymnasium writes θ̇**2 and cos**2, which CPython evaluates with libm pow (docs/spec/environments.md §1).
         let temp = (force + ((0.05 * libmSquare(thetaDot)) * s)) / 1.1
         let thetaAcc = ((9.8 * s) - (c * temp)) / (0.5 * ((4.0 / 3.0) - ((0.1 * libmSquare(c)) / 1.1)))
         let xAcc = temp - (((0.05 * thetaAcc) * c) / 1.1)
@@ -76,7 +76,7 @@ public final class CartPole: Environment {
         let newThetaDot = thetaDot + 0.02 * thetaAcc
         x = newX; xDot = newXDot; theta = newTheta; thetaDot = newThetaDot
 
-        // Recomputed from the state every step: it can turn false again (spec §6.6).
+        // Recomputed from the state every step: it can turn false again (docs/spec/environments.md §6.6).
         let terminated = x < -Self.xThreshold || x > Self.xThreshold
             || theta < -Self.thetaThreshold || theta > Self.thetaThreshold
 

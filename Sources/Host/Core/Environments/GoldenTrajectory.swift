@@ -1,6 +1,6 @@
 import Foundation
 
-// Replaying recorded reference trajectories (schema `nrl-golden-v1`, golden/README.md) through
+// Replaying recorded reference trajectories (schema `nrl-golden-v1`, Tests/Golden/README.md) through
 // the Swift environments, to show they agree bit for bit with Gymnasium and NeuroGym.
 
 /// One recorded trajectory. Decoding validates it, so a decoded value can always be replayed:
@@ -173,7 +173,7 @@ public struct GoldenTrajectory: Decodable, Sendable {
             for (i, g) in gts.enumerated() where !(g >= 0 && g < 2 * Double.pi) {
                 throw GoldenReplayError("ground_truths[\(i)] = \(g) is outside [0, 2π)")
             }
-            // The agent sees boundaries at its steps 299, 599, … (spec §4).
+            // The agent sees boundaries at its steps 299, 599, … (docs/spec/environments.md §4).
             let boundaries = (steps.count + 1) / Reaching1D.stepsPerTrial
             guard gts.count >= boundaries + 1 else {
                 throw GoldenReplayError("ground_truths has \(gts.count) values; \(steps.count) steps cross \(boundaries) trial boundaries, so \(boundaries + 1) are needed")
@@ -250,7 +250,7 @@ public struct ReplayReport: Sendable, CustomStringConvertible {
     }
 }
 
-/// The checks of golden/README.md, "How to test".
+/// The checks of Tests/Golden/README.md, "How to test".
 public enum GoldenReplay {
     public static func check(fileAt url: URL) throws -> ReplayReport {
         let data: Data
@@ -325,7 +325,7 @@ public enum GoldenReplay {
 
     /// The observation of every recorded state. The reset observation of a float32 Acrobot
     /// state may differ by 1 ulp in the trig components, because the reference used numpy's
-    /// float32 cos/sin there (spec §3).
+    /// float32 cos/sin there (docs/spec/environments.md §3).
     private static func physicsObservations<E: StateReplayable>(_ t: GoldenTrajectory, _ env: E,
                                                                trigComponents: Range<Int>) -> ReplayDisagreement? {
         let observation = ObservationBuffer(count: env.info.observationSize)
@@ -439,7 +439,7 @@ public enum GoldenReplay {
     }
 }
 
-/// What a replay needs beyond `Environment`: the test hooks of spec §5.
+/// What a replay needs beyond `Environment`: the test hooks of docs/spec/environments.md §5.
 protocol StateReplayable: Environment {
     var state: [Double] { get set }
     func reset(state: [Double], observation: UnsafeMutablePointer<Float>)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// NeuroGym 2.3.1 `Reaching1D-v0` in the paper's configuration (dt 10 ms, no fixation,
-/// reach 3000 ms), bit for bit (spec/environments.md §4).
+/// reach 3000 ms), bit for bit (docs/spec/environments.md §4).
 ///
 /// A continuing task: trials of 300 steps follow each other without `reset`; the step that
 /// closes a trial reports `trialEnded`. The observation is 16 target units f32(cos(θ_i − gt)),
@@ -31,10 +31,10 @@ public final class Reaching1D: Environment {
     public var position = Double.pi
     /// The current trial's ground truth, drawn from U[0, 2π); the target units show it.
     public private(set) var groundTruth = 0.0
-    /// trunc(groundTruth): what the reward actually aims at (spec §6.8).
+    /// trunc(groundTruth): what the reward actually aims at (docs/spec/environments.md §6.8).
     public private(set) var groundTruthInt = 0
     /// NeuroGym's `performance` accumulator: the current trial's mean normalised reward so far.
-    /// `reset` does not zero it (spec §4).
+    /// `reset` does not zero it (docs/spec/environments.md §4).
     public private(set) var performance = 0.0
     /// NeuroGym's `num_tr`: the 1-based number of the current trial (0 before the first reset).
     public private(set) var trialIndex = 0
@@ -55,7 +55,7 @@ public final class Reaching1D: Environment {
         self.init(groundTruths: { generator.uniform(0, 2 * Double.pi) })
     }
 
-    /// Ground truths come from `groundTruths`, called once per new trial (spec §5: replays
+    /// Ground truths come from `groundTruths`, called once per new trial (docs/spec/environments.md §5: replays
     /// inject the recorded values). Each value must lie in [0, 2π).
     public init(groundTruths: @escaping () -> Double) {
         nextGroundTruth = groundTruths
@@ -71,7 +71,7 @@ public final class Reaching1D: Environment {
     }
 
     /// NeuroGym's reset: restarts the trial count, starts a trial, and takes one internal step
-    /// with action 2, whose observation it returns (spec §4, §6.9). The agent's first trial
+    /// with action 2, whose observation it returns (docs/spec/environments.md §4, §6.9). The agent's first trial
     /// therefore has 299 steps.
     public func reset(observation: UnsafeMutablePointer<Float>) {
         trialIndex = 0
@@ -117,14 +117,14 @@ public final class Reaching1D: Environment {
         let gt = nextGroundTruth()
         precondition(gt >= 0 && gt < Self.twoPi, "Reaching1D ground truth \(gt) is outside [0, 2π)")
         groundTruth = gt
-        // The per-step ground-truth array is int64, so NeuroGym stores trunc(gt) (spec §4).
+        // The per-step ground-truth array is int64, so NeuroGym stores trunc(gt) (docs/spec/environments.md §4).
         groundTruthInt = Int(gt)
         stepInTrial = 0
         trialIndex += 1
         for i in 0..<Self.ringSize { target[i] = Self.unit(theta[i], at: gt) }
     }
 
-    /// Steps 1–5 of spec §4: move, reward, performance, and the trial boundary.
+    /// Steps 1–5 of docs/spec/environments.md §4: move, reward, performance, and the trial boundary.
     /// Sets `lastReward` and returns whether this step closed the trial.
     private func advance(_ action: Int) -> Bool {
         if action == 1 {
@@ -146,7 +146,7 @@ public final class Reaching1D: Environment {
 
         stepInTrial += 1
         guard stepInTrial == Self.stepsPerTrial else { return false }
-        // Boundary step: reward and gt came from the old trial; the move is thrown away (spec §6.10).
+        // Boundary step: reward and gt came from the old trial; the move is thrown away (docs/spec/environments.md §6.10).
         lastTrialPerformance = performance
         startTrial()
         performance = 0

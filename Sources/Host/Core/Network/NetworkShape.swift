@@ -1,5 +1,5 @@
 /// The layer sizes of an MLP, [n_0, n_1, …, n_L], and where each layer lives in the flat buffers.
-/// Weights of layer l (1-based in the spec, 0-based here) are row-major n_l × n_{l−1};
+/// Weights of layer l (1-based in docs/spec/rules.md §1, 0-based here) are row-major n_l × n_{l−1};
 /// all layers sit back to back in one buffer.
 public struct NetworkShape: Hashable, Sendable, Codable, CustomStringConvertible {
     public let sizes: [Int]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `pow(v, 2.0)` from libm, which CartPole and Acrobot use for every square (spec §1, §6.1).
+/// `pow(v, 2.0)` from libm, which CartPole and Acrobot use for every square (docs/spec/environments.md §1, §6.1).
 ///
 /// glibc's `pow` is not correctly rounded and differs from `v*v` in about 0.1 % of cases.
 /// At -O, LLVM rewrites a visible `pow(v, 2.0)` into `v*v`; compiling this one function

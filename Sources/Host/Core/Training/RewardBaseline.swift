@@ -1,4 +1,4 @@
-/// Reward prediction errors (rules.md §2, §8c–d). The predictor is a running average
+/// Reward prediction errors (docs/spec/rules.md §2, §8c–d). The predictor is a running average
 /// r̄ ← r̄ + γ(r − r̄); the error always uses the average *before* this update.
 
 /// Delayed tasks: one error per episode from the undiscounted return R.
