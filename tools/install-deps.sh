@@ -1,25 +1,43 @@
 #!/bin/sh
-# Installs what nrlhost needs beyond the Swift toolchain: Lua 5.4 (liblua5.4-dev) and pkg-config.
+# Installs what nrlhost needs beyond the Swift toolchain: Lua 5.4 (liblua5.4-dev) and pkg-config, and
+# luacheck (lua-check), which the test suite runs over scripts/.
 # Does nothing when they are already there; says exactly what to do when it cannot install them.
 set -u
-if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists lua5.4; then
+NEED_LUA=no
+NEED_LUACHECK=no
+if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists lua5.4; }; then NEED_LUA=yes; fi
+if ! command -v luacheck >/dev/null 2>&1; then NEED_LUACHECK=yes; fi
+if [ "$NEED_LUA" = no ] && [ "$NEED_LUACHECK" = no ]; then
   exit 0
 fi
-echo "nrlhost setup: installing liblua5.4-dev and pkg-config with apt-get ..."
+PACKAGES=""
+if [ "$NEED_LUA" = yes ]; then PACKAGES="liblua5.4-dev pkg-config"; fi
+if [ "$NEED_LUACHECK" = yes ]; then PACKAGES="${PACKAGES:+$PACKAGES }lua-check"; fi
+echo "nrlhost setup: installing $PACKAGES with apt-get ..."
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else SUDO="none"; fi
 if [ "$SUDO" = "none" ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "nrlhost setup: error: cannot install packages here (need apt-get and root or sudo)." >&2
-  echo "  Install Lua 5.4 development files and pkg-config yourself, e.g. 'apt-get install liblua5.4-dev pkg-config'," >&2
-  echo "  then run this command again." >&2
+  if [ "$NEED_LUA" = yes ]; then
+    echo "  Install Lua 5.4 development files and pkg-config yourself, e.g. 'apt-get install liblua5.4-dev pkg-config'." >&2
+  fi
+  if [ "$NEED_LUACHECK" = yes ]; then
+    echo "  Install luacheck yourself, e.g. 'apt-get install lua-check' or 'luarocks install luacheck'." >&2
+  fi
+  echo "  Then run this command again." >&2
   exit 1
 fi
-if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq liblua5.4-dev pkg-config; } >/tmp/nrlhost-apt.log 2>&1; then
-  echo "nrlhost setup: error: apt-get could not install liblua5.4-dev (log: /tmp/nrlhost-apt.log):" >&2
+# $PACKAGES is unquoted on purpose: it is a space-separated list of package names.
+if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $PACKAGES; } >/tmp/nrlhost-apt.log 2>&1; then
+  echo "nrlhost setup: error: apt-get could not install $PACKAGES (log: /tmp/nrlhost-apt.log):" >&2
   tail -n 5 /tmp/nrlhost-apt.log >&2
   exit 1
 fi
-if ! pkg-config --exists lua5.4; then
+if [ "$NEED_LUA" = yes ] && ! pkg-config --exists lua5.4; then
   echo "nrlhost setup: error: liblua5.4-dev is installed but pkg-config cannot find 'lua5.4'." >&2
   exit 1
 fi
-echo "nrlhost setup: liblua5.4-dev installed."
+if [ "$NEED_LUACHECK" = yes ] && ! command -v luacheck >/dev/null 2>&1; then
+  echo "nrlhost setup: error: lua-check is installed but there is no 'luacheck' command on the PATH." >&2
+  exit 1
+fi
+echo "nrlhost setup: $PACKAGES installed."

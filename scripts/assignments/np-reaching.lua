@@ -13,6 +13,6 @@ return assignment {
     grading = { 9101, 9207, 9311 },   -- private: not in the students' copy
   },
   limits = { instructions = 10000000, memory_mb = 64, seconds = 20 },
-  scoring = { metric = "final", baseline = 30, pass = 100, full = 200 },   -- 30: about what a rule that does not learn gets
+  scoring = { metric = "final", baseline = 30, pass = 100, full = 200 },   -- 30: about what a non-learning rule gets
   locality = "local",                 -- a noise-based rule: add_gradient is forbidden
 }

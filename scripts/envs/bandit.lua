@@ -31,7 +31,7 @@ return env {
   episodes = 2000,
 
   -- Starts an episode: light a lamp (self.rng is the run's seeded random stream) and show it.
-  reset = function(self, options)
+  reset = function(self, _options)
     self.lit = self.rng:integer(ARMS)   -- 1…ARMS
     return lamps(self.lit)
   end,

@@ -29,7 +29,7 @@ return env {
   hidden = 32,              -- run defaults: network width and episode count
   episodes = 2000,
 
-  reset = function(self, options)
+  reset = function(self, _options)
     self.pos = 1
     return one_hot(self.pos)
   end,

@@ -1,0 +1,22 @@
+-- luacheck configuration for scripts/ (`make lint`, i.e. tools/lint-lua.sh; part of `make test`).
+-- Scripts run in nrlhost's sandbox (Sources/Host/Lua/LuaSandbox.swift, docs/lua-api.md "The sandbox"):
+-- Lua 5.4's standard library minus what the sandbox leaves out, plus the host's API.
+
+std = "lua54"
+max_line_length = 120
+
+-- Not in the sandbox: using one of these is an "undefined variable/field" warning, as it fails at run time.
+not_globals = {
+  "io", "os", "debug", "package", "require", "dofile", "loadfile", "warn", "arg",
+  "string.dump",       -- no binary chunks
+  "math.randomseed",   -- raises an error: --seed seeds every stream
+}
+
+-- The host's API: the declarations, log() and the nrl module.
+read_globals = {
+  "rule", "env", "experiment", "assignment", "log",
+  nrl = { fields = { "vector", "pow", "version" } },
+}
+
+-- Starter files are templates: their TODO stubs leave arguments and locals for the student to use.
+files["scripts/assignments/*/starter.lua"] = { ignore = { "212", "231" } }
