@@ -47,7 +47,10 @@ let package = Package(
         ),
         // Finds the reference data (Tests/Golden, plus NRL_SHARED's golden/) for the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HostTests", dependencies: ["NRLCore", "LuaBridge", "NRLTools", "CLua", "TestSupport"]),
+        .testTarget(
+            name: "HostTests",
+            dependencies: ["NRLCore", "LuaBridge", "NRLTools", "CLua", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "BuiltinRulesTests", dependencies: ["BuiltinRules", "NRLCore", "LuaBridge", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["nrlhost", "NRLCore", "TestSupport"]),
     ]

@@ -39,7 +39,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let results = try ResultStore(path: store)
+        let results = try ResultStore(path: store, create: false)
         let model: ReportModel
         do {
             model = try ReportModel(store: results, options: .init(band: SpreadBand(rawValue: band)!))

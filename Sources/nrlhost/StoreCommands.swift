@@ -16,7 +16,7 @@ struct ExportCommand: ParsableCommand {
     var csv: String
 
     func run() throws {
-        let results = try ResultStore(path: store)
+        let results = try ResultStore(path: store, create: false)
         try results.exportCSV(to: URL(fileURLWithPath: csv))
         print("wrote runs.csv, episodes.csv and metrics.csv to \(csv)")
     }
@@ -35,7 +35,7 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         guard !stores.isEmpty else { throw ValidationError("name the stores to merge") }
         guard !stores.contains(output) else { throw ValidationError("the output store must not be one of the inputs") }
-        let inputs = try stores.map { try ResultStore(path: $0) }
+        let inputs = try stores.map { try ResultStore(path: $0, create: false) }
         let merged = try ResultStore(path: output, create: true)
         for (path, store) in zip(stores, inputs) {
             print("\(path): \(try merged.merge(from: store)) runs copied")

@@ -1,18 +1,17 @@
 import BuiltinRules
 import NRLCore
 import LuaBridge
-import NRLTools
 import XCTest
 
 /// The rules learn at the paper's settings (Table 2): a fixed seed, a margin on the mean return
 /// between the first and the last episodes. No timing is asserted.
 final class LearningTests: XCTestCase {
-    let registry = BuiltinRules.registry()
+    let plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)
 
     func returns(_ rule: String, _ env: String, episodes: Int, seed: UInt64) throws -> [Double] {
-        let spec = try RunRequest(rule: rule, environment: env, episodes: episodes, seed: seed).resolve(in: registry)
+        let spec = try RunRequest(rule: rule, environment: env, episodes: episodes, seed: seed).resolve(in: plugins)
         var returns: [Double] = []
-        try Trainer(session: Session(spec: spec, registry: registry)).run { returns.append($0.totalReward) }
+        try Trainer(session: Session(spec: spec, plugins: plugins)).run { returns.append($0.totalReward) }
         return returns
     }
 

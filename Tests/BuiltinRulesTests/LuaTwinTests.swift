@@ -2,7 +2,6 @@ import BuiltinRules
 import Foundation
 import NRLCore
 import LuaBridge
-import NRLTools
 import XCTest
 
 /// Every builtin rule has a Lua twin in scripts/rules that uses the host's primitives; for the same
@@ -13,15 +12,15 @@ final class LuaTwinTests: XCTestCase {
 
     /// Runs the builtin `rule`, or its twin `script` when given.
     func run(_ rule: String, script: String?, env: String, episodes: Int, seed: UInt64) throws -> ([EpisodeRecord], [[[Double]]]) {
-        var registry = BuiltinRules.registry()
+        var plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)
         if let script {
             let descriptor = try ScriptRules.descriptor(path: Self.scripts.appendingPathComponent(script).path)
             XCTAssertEqual(descriptor.name, rule, "the twin declares the builtin's name")
-            registry = RuleRegistry()
-            registry.register(descriptor)
+            plugins.rules = RuleRegistry()
+            plugins.rules.register(descriptor)
         }
-        let spec = try RunRequest(rule: rule, environment: env, episodes: episodes, seed: seed).resolve(in: registry)
-        let session = try Session(spec: spec, registry: registry)
+        let spec = try RunRequest(rule: rule, environment: env, episodes: episodes, seed: seed).resolve(in: plugins)
+        let session = try Session(spec: spec, plugins: plugins)
         var records: [EpisodeRecord] = []
         try Trainer(session: session).run { records.append($0) }
         return (records, session.network.weights.toArrays())
@@ -68,9 +67,9 @@ final class LuaTwinTests: XCTestCase {
 
     /// Command-line settings reach a script's parameters, and the spec records the script.
     func testParameterOverridesReachTheScript() throws {
-        let registry = RuleRegistry()
-        registry.register(try ScriptRules.descriptor(path: Self.scripts.appendingPathComponent("nrl.lua").path))
-        let spec = try RunRequest(rule: "nrl", environment: "cartpole", episodes: 1, seed: 1, settings: ["scaling=fan_out", "lr=0.01"]).resolve(in: registry)
+        var plugins = Plugins()
+        plugins.rules.register(try ScriptRules.descriptor(path: Self.scripts.appendingPathComponent("nrl.lua").path))
+        let spec = try RunRequest(rule: "nrl", environment: "cartpole", episodes: 1, seed: 1, settings: ["scaling=fan_out", "lr=0.01"]).resolve(in: plugins)
         XCTAssertEqual(spec.parameters["scaling"], .choice("fan_out"))
         XCTAssertEqual(spec.parameters["lr"], .real(0.01))
         XCTAssertNotNil(spec.script)

@@ -1,26 +1,25 @@
 import BuiltinRules
 import NRLCore
 import LuaBridge
-import NRLTools
 import XCTest
 
 /// One spec, one run: the same spec and seed give bit-identical returns and weights; another seed or
 /// another init seed gives another run.
 final class RunDeterminismTests: XCTestCase {
-    let registry = BuiltinRules.registry()
+    let plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)
 
     func run(_ rule: String, _ env: String, episodes: Int, seed: UInt64, initSeed: UInt64? = nil,
              settings: [String] = []) throws -> (records: [EpisodeRecord], weights: [[[Double]]]) {
         let spec = try RunRequest(rule: rule, environment: env, episodes: episodes, seed: seed, initSeed: initSeed,
-                                  settings: settings).resolve(in: registry)
-        let session = try Session(spec: spec, registry: registry)
+                                  settings: settings).resolve(in: plugins)
+        let session = try Session(spec: spec, plugins: plugins)
         var records: [EpisodeRecord] = []
         try Trainer(session: session).run { records.append($0) }
         return (records, session.network.weights.toArrays())
     }
 
     func testEveryRuleIsReproducibleOnEveryEnvironment() throws {
-        for rule in registry.names {
+        for rule in plugins.rules.names {
             for (env, episodes) in [("cartpole", 30), ("acrobot", 3), ("reaching", 2)] {
                 if rule == "nrl-noisy" && env == "reaching" { continue }
                 let a = try run(rule, env, episodes: episodes, seed: 5)
@@ -39,11 +38,11 @@ final class RunDeterminismTests: XCTestCase {
     /// environment's start states are the same.
     func testInitSeedDrivesOnlyTheInitialWeights() throws {
         let spec = { (seed: UInt64, initSeed: UInt64) in
-            try RunRequest(rule: "nrl", environment: "cartpole", episodes: 1, seed: seed, initSeed: initSeed).resolve(in: self.registry)
+            try RunRequest(rule: "nrl", environment: "cartpole", episodes: 1, seed: seed, initSeed: initSeed).resolve(in: self.plugins)
         }
-        let a = try Session(spec: spec(1, 42), registry: registry)
-        let b = try Session(spec: spec(2, 42), registry: registry)
-        let c = try Session(spec: spec(1, 43), registry: registry)
+        let a = try Session(spec: spec(1, 42), plugins: plugins)
+        let b = try Session(spec: spec(2, 42), plugins: plugins)
+        let c = try Session(spec: spec(1, 43), plugins: plugins)
         XCTAssertEqual(a.network.weights.toArrays(), b.network.weights.toArrays())
         XCTAssertNotEqual(a.network.weights.toArrays(), c.network.weights.toArrays())
         let observation = { (s: Session) throws -> [Float] in
@@ -53,12 +52,12 @@ final class RunDeterminismTests: XCTestCase {
         }
         XCTAssertEqual(try observation(a), try observation(c))
         XCTAssertNotEqual(try observation(a), try observation(b))
-        XCTAssertEqual(try RunRequest(rule: "nrl", environment: "cartpole", seed: 9).resolve(in: registry).initSeed, 9)
+        XCTAssertEqual(try RunRequest(rule: "nrl", environment: "cartpole", seed: 9).resolve(in: plugins).initSeed, 9)
     }
 
     func testDepthAndWidthShapeTheNetwork() throws {
-        let spec = try RunRequest(rule: "bp", environment: "acrobot", episodes: 1, seed: 1, hidden: 16, layers: 3).resolve(in: registry)
-        let session = try Session(spec: spec, registry: registry)
+        let spec = try RunRequest(rule: "bp", environment: "acrobot", episodes: 1, seed: 1, hidden: 16, layers: 3).resolve(in: plugins)
+        let session = try Session(spec: spec, plugins: plugins)
         XCTAssertEqual(session.network.shape.sizes, [6, 16, 16, 16, 3])
     }
 }

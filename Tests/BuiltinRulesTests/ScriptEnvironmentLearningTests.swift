@@ -2,7 +2,6 @@ import BuiltinRules
 import Foundation
 import NRLCore
 import LuaBridge
-import NRLTools
 import XCTest
 
 /// The rules learn the teaching environments in scripts/envs at their declared defaults (width,
@@ -19,11 +18,11 @@ final class ScriptEnvironmentLearningTests: XCTestCase {
     let corridor = packagePath("scripts/envs/corridor.lua")
 
     /// (first 200, last 200) mean returns of a run with the environment's default episode count.
-    func firstAndLast(_ rule: String, _ env: String, seed: UInt64, registry: RuleRegistry = BuiltinRules.registry()) throws -> (Double, Double) {
-        let spec = try RunRequest(rule: rule, environment: env, seed: seed).resolve(in: registry)
+    func firstAndLast(_ rule: String, _ env: String, seed: UInt64, plugins: Plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)) throws -> (Double, Double) {
+        let spec = try RunRequest(rule: rule, environment: env, seed: seed).resolve(in: plugins)
         XCTAssertEqual(spec.episodes, 2_000, "the environment's declared episodes")
         var returns: [Double] = []
-        try Trainer(session: Session(spec: spec, registry: registry)).run { returns.append($0.totalReward) }
+        try Trainer(session: Session(spec: spec, plugins: plugins)).run { returns.append($0.totalReward) }
         func mean(_ xs: ArraySlice<Double>) -> Double { xs.reduce(0, +) / Double(xs.count) }
         return (mean(returns.prefix(200)), mean(returns.suffix(200)))
     }
@@ -44,10 +43,10 @@ final class ScriptEnvironmentLearningTests: XCTestCase {
 
     /// scripts/nrl.lua, the Lua twin of `nrl`, on a Lua environment: Lua on both sides.
     func testLuaNRLLearnsTheBandit() throws {
-        let registry = BuiltinRules.registry()
+        var plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)
         let descriptor = try ScriptRules.descriptor(path: Self.packagePath("scripts/nrl.lua"))
-        registry.register(descriptor)
-        let (first, last) = try firstAndLast(descriptor.name, bandit, seed: 1, registry: registry)
+        plugins.rules.register(descriptor)
+        let (first, last) = try firstAndLast(descriptor.name, bandit, seed: 1, plugins: plugins)
         XCTAssertLessThan(first, 0.45, "first 200: \(first), last 200: \(last)")
         XCTAssertGreaterThan(last, 0.8, "first 200: \(first), last 200: \(last)")
     }

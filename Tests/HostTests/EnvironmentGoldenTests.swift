@@ -1,7 +1,6 @@
 import Foundation
 @testable import NRLCore
 @testable import LuaBridge
-@testable import NRLTools
 import TestSupport
 import XCTest
 
@@ -33,9 +32,9 @@ final class EnvironmentGoldenTests: XCTestCase {
             XCTAssertNil(report.observationFunction,
                          "\(name) observation function: \(report.observationFunction.map(String.init(describing:)) ?? "")")
             XCTAssertNil(report.freeRun, "\(name) free run: \(report.freeRun.map(String.init(describing:)) ?? "")")
-            if file.isShipped { environments.insert(EnvironmentCatalog.canonicalName(report.envID) ?? report.envID) }
+            if file.isShipped { environments.insert(EnvironmentRegistry.builtin.canonicalName(report.envID) ?? report.envID) }
         }
-        XCTAssertEqual(environments, Set(EnvironmentCatalog.builtinNames), "every built-in environment has a recording in the repository")
+        XCTAssertEqual(environments, Set(EnvironmentRegistry.builtin.ids), "every built-in environment has a recording in the repository")
     }
 
     // MARK: The traps are real (these fail for a naive implementation)

@@ -1,7 +1,6 @@
 import Foundation
 @testable import NRLCore
 @testable import LuaBridge
-@testable import NRLTools
 import XCTest
 
 /// Behaviour of the built-in environments that the golden recordings do not pin down:
@@ -65,11 +64,11 @@ final class EnvironmentTests: XCTestCase {
     }
 
     func testSameSeedGivesSameStartAndDifferentSeedsDiffer() throws {
-        for name in EnvironmentCatalog.builtinNames {
-            let size = try XCTUnwrap(EnvironmentCatalog.info(name)).observationSize
+        for name in EnvironmentRegistry.builtin.ids {
+            let size = try EnvironmentRegistry.builtin.registration(name).info.observationSize
             func start(_ seed: UInt64) throws -> [Float] {
                 let observation = ObservationBuffer(count: size)
-                try XCTUnwrap(EnvironmentCatalog.make(name, seed: seed)).reset(observation: observation.pointer)
+                try EnvironmentRegistry.builtin.make(name, seed: seed).reset(observation: observation.pointer)
                 return observation.values
             }
             XCTAssertEqual(try start(7), try start(7), name)
@@ -86,7 +85,7 @@ final class EnvironmentTests: XCTestCase {
             ("cartpole", { o in 0.1 * o[0] + 0.5 * o[1] + 10 * o[2] + 2 * o[3] > 0 ? 1 : 0 }),
         ]
         for (name, policy) in policies {
-            let env = try XCTUnwrap(EnvironmentCatalog.make(name, seed: 3))
+            let env = try EnvironmentRegistry.builtin.make(name, seed: 3)
             XCTAssertEqual(env.info.maxEpisodeSteps, 500)
             let observation = ObservationBuffer(count: env.info.observationSize)
             try env.reset(observation: observation.pointer)
@@ -166,21 +165,21 @@ final class EnvironmentTests: XCTestCase {
     // MARK: Catalog
 
     func testCatalogNamesAndInfo() throws {
-        XCTAssertEqual(EnvironmentCatalog.canonicalName("CartPole-v1"), "cartpole")
-        XCTAssertEqual(EnvironmentCatalog.canonicalName("ACROBOT-V1"), "acrobot")
-        XCTAssertEqual(EnvironmentCatalog.canonicalName("Reaching1D-v0"), "reaching")
-        XCTAssertNil(EnvironmentCatalog.canonicalName("Pendulum-v1"))
-        XCTAssertNil(EnvironmentCatalog.make("Pendulum-v1", seed: 0))
+        XCTAssertEqual(EnvironmentRegistry.builtin.canonicalName("CartPole-v1"), "cartpole")
+        XCTAssertEqual(EnvironmentRegistry.builtin.canonicalName("ACROBOT-V1"), "acrobot")
+        XCTAssertEqual(EnvironmentRegistry.builtin.canonicalName("Reaching1D-v0"), "reaching")
+        XCTAssertNil(EnvironmentRegistry.builtin.canonicalName("Pendulum-v1"))
+        XCTAssertThrowsError(try EnvironmentRegistry.builtin.make("Pendulum-v1", seed: 0))
 
-        let reaching = try XCTUnwrap(EnvironmentCatalog.info("reaching"))
+        let reaching = try EnvironmentRegistry.builtin.registration("reaching").info
         XCTAssertEqual(reaching.observationSize, 32)
         XCTAssertEqual(reaching.actionCount, 3)
         XCTAssertEqual(reaching.rewardTiming, .immediate)
         XCTAssertTrue(reaching.continuing)
         XCTAssertNil(reaching.maxEpisodeSteps)
-        XCTAssertEqual(EnvironmentCatalog.info("CartPole-v1")?.actionCount, 2)
-        XCTAssertEqual(EnvironmentCatalog.info("acrobot")?.observationSize, 6)
-        XCTAssertEqual(EnvironmentCatalog.describe().map(\.name), EnvironmentCatalog.builtinNames)
-        XCTAssertTrue(EnvironmentCatalog.make("reaching", seed: 0) is Reaching1D, "Reaching1D has no step limit")
+        XCTAssertEqual((try? EnvironmentRegistry.builtin.registration("CartPole-v1"))?.info.actionCount, 2)
+        XCTAssertEqual((try? EnvironmentRegistry.builtin.registration("acrobot"))?.info.observationSize, 6)
+        XCTAssertEqual(EnvironmentRegistry.builtin.all.map(\.id), EnvironmentRegistry.builtin.ids)
+        XCTAssertTrue((try EnvironmentRegistry.builtin.make("reaching", seed: 0)) is Reaching1D, "Reaching1D has no step limit")
     }
 }

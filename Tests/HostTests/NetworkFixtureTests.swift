@@ -1,6 +1,5 @@
 import NRLCore
 import LuaBridge
-import NRLTools
 import TestSupport
 import XCTest
 

@@ -1,7 +1,6 @@
 import Foundation
 import NRLCore
 import LuaBridge
-import NRLTools
 import TestSupport
 import XCTest
 

@@ -1,7 +1,6 @@
 import Foundation
 import NRLCore
 import LuaBridge
-import NRLTools
 import TestSupport
 
 /// One rule fixture: a file of Tests/Golden/rules or NRL_SHARED's golden/rules (schema nrl-rules-golden-v1,

@@ -1,7 +1,6 @@
 import Foundation
 import NRLCore
 import LuaBridge
-import NRLTools
 import TestSupport
 import XCTest
 
@@ -22,7 +21,7 @@ final class ScriptEnvironmentTests: XCTestCase {
 
     /// The script environment inside the catalog's TimeLimit wrapper.
     func makeLimited(_ path: String, seed: UInt64 = 0) throws -> (TimeLimit, ScriptEnvironment) {
-        let env = try EnvironmentCatalog.make(path, seed: seed, limits: .standard)
+        let env = try EnvironmentRegistry.withScripts(limits: .standard).make(path, seed: seed)
         let limited = try XCTUnwrap(env as? TimeLimit, "\(path) declares max_steps, so the catalog wraps it in a TimeLimit")
         let script = try XCTUnwrap(limited.inner as? ScriptEnvironment)
         return (limited, script)
@@ -111,7 +110,7 @@ final class ScriptEnvironmentTests: XCTestCase {
         for component in 1...4 {
             let probe = try stateProbe(component: component)
             for (name, t, _) in recordings {
-                let env = try ScriptEnvironment(path: probe, seed: 0, limits: .standard)
+                let env = try ScriptEnvironment(path: probe, random: RandomStream.environment.generator(seed: 0), limits: .standard)
                 let observation = ObservationBuffer(count: 4)
                 try env.reset(state: XCTUnwrap(t.start.state), observation: observation.pointer)
                 for record in t.steps {
@@ -130,7 +129,7 @@ final class ScriptEnvironmentTests: XCTestCase {
     /// (the fixture of EnvironmentGoldenTests: with v·v θ̇ would end in …683). It fails if the
     /// script squares with `v^2` or `v*v` instead of nrl.pow(v, 2.0).
     func testLuaCartPoleSquaresWithLibmPow() throws {
-        let env = try ScriptEnvironment(path: try stateProbe(component: 4), seed: 0, limits: .standard)
+        let env = try ScriptEnvironment(path: try stateProbe(component: 4), random: RandomStream.environment.generator(seed: 0), limits: .standard)
         let observation = ObservationBuffer(count: 4)
         try env.reset(state: [-0.12010929882766375, 1.033722033145645, -0.13639107447520166, 1.2249660764136445],
                       observation: observation.pointer)
@@ -142,8 +141,8 @@ final class ScriptEnvironmentTests: XCTestCase {
     /// truncation at 500 steps and steps past termination.
     func testLuaCartPoleMatchesNativeCartPole() throws {
         for seed: UInt64 in [1, 7] {
-            let native = try XCTUnwrap(EnvironmentCatalog.make("cartpole", seed: seed))
-            let lua = try EnvironmentCatalog.make(cartPolePath, seed: seed, limits: .standard)
+            let native = try EnvironmentRegistry.builtin.make("cartpole", seed: seed)
+            let lua = try EnvironmentRegistry.withScripts(limits: .standard).make(cartPolePath, seed: seed)
             XCTAssertEqual(lua.info.maxEpisodeSteps, 500)
             let a = ObservationBuffer(count: 4), b = ObservationBuffer(count: 4)
             try native.reset(observation: a.pointer)
@@ -323,7 +322,7 @@ final class ScriptEnvironmentTests: XCTestCase {
         let url = try temporaryFolder().appendingPathComponent(name)
         try source.write(to: url, atomically: true, encoding: .utf8)
         do {
-            let env = try EnvironmentCatalog.make(url.path, seed: 0, limits: limits)
+            let env = try EnvironmentRegistry.withScripts(limits: limits).make(url.path, seed: 0)
             let observation = ObservationBuffer(count: env.info.observationSize)
             try env.reset(observation: observation.pointer)
             _ = try env.step(0, observation: observation.pointer)
