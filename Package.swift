@@ -22,10 +22,13 @@ let package = Package(
         // Lua 5.4 from Debian's liblua5.4-dev, found through pkg-config.
         .systemLibrary(
             name: "CLua",
+            path: "Sources/CLua/System",
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
-        .target(name: "Host", dependencies: ["CLua", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: hotPath),
+        // The C shim between Lua and Swift: allocator and limits, the trampoline, the sandbox functions.
+        .target(name: "CLuaShim", dependencies: ["CLua"], path: "Sources/CLua/Shim"),
+        .target(name: "Host", dependencies: ["CLua", "CLuaShim", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: hotPath),
         .target(name: "BuiltinRules", dependencies: ["Host"], swiftSettings: hotPath),
         .executableTarget(
             name: "nrlhost",

@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 
 extension LuaState {
     /// Replaces host methods by name (`add_gradient`, …) in the method tables of every host type with

@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 
 /// `pass`: one forward pass — the policy it gives, its node noise, each layer's input and
 /// pre-activation. Vectors it hands out are read-only views, made once per pass and reused.

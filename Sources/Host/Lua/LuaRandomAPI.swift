@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 
 /// `rng` objects (`ctx.rng`, an environment's `self.rng`) and the module functions of the API:
 /// `nrl.vector`, `math.random`, `log`. Scripts get randomness only from host-seeded streams.

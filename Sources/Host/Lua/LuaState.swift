@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 import Foundation
 
 /// One sandboxed, limited Lua 5.4 state and the host objects its scripts reach.

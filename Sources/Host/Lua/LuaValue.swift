@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 
 /// A plain Lua value copied out of a state: what declarative files (experiments, assignments)
 /// are read as, so that their checking is ordinary Swift.

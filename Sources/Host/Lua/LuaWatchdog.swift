@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 import Foundation
 
 /// One background thread for all Lua states of the process: every 10 ms it arms the count hook of

@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 import Foundation
 
 /// What a rule script declares:

@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 import Foundation
 
 /// An environment written in Lua with Gymnasium's contract:

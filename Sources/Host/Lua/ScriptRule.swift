@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 import Foundation
 
 /// How a rule script runs.
