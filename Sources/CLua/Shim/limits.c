@@ -112,7 +112,6 @@ static int nrl_panic(lua_State *L) {
     fprintf(stderr, "nrlhost: internal error: unprotected Lua error: %s\n", msg ? msg : "?");
     fflush(stderr);
     abort();
-    return 0;
 }
 
 /* A new state whose allocator enforces `g`'s memory cap. */

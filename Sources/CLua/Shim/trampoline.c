@@ -5,8 +5,14 @@
 #include "internal.h"
 
 /* ---------- calling Swift from Lua ---------- */
+/* The Swift function rides in the closure's upvalue as a light userdata. ISO C has no cast
+   between function and object pointers (POSIX guarantees one), so a union carries it. */
+typedef union nrl_native_box { nrl_native_fn fn; void *pointer; } nrl_native_box;
+_Static_assert(sizeof(nrl_native_fn) == sizeof(void *), "a function pointer fits a light userdata");
+
 static int nrl_native_trampoline(lua_State *L) {
-    nrl_native_fn f = (nrl_native_fn)lua_touserdata(L, lua_upvalueindex(1));
+    nrl_native_box box = { .pointer = lua_touserdata(L, lua_upvalueindex(1)) };
+    nrl_native_fn f = box.fn;
     nrl_limits *g = nrl_limits_of(L);
     g->host_depth++;
     int n = f(L);
@@ -34,7 +40,8 @@ static int nrl_native_trampoline(lua_State *L) {
 
 /* Pushes a Swift function as a Lua function. */
 void nrl_push_native(lua_State *L, nrl_native_fn f) {
-    lua_pushlightuserdata(L, (void *)f);
+    nrl_native_box box = { .fn = f };
+    lua_pushlightuserdata(L, box.pointer);
     lua_pushcclosure(L, nrl_native_trampoline, 1);
 }
 
