@@ -22,15 +22,18 @@ let package = Package(
         // Lua 5.4 from Debian's liblua5.4-dev, found through pkg-config.
         .systemLibrary(
             name: "CLua",
+            path: "Sources/CLua/System",
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
+        // The C shim between Lua and Swift: allocator and limits, the trampoline, the sandbox functions.
+        .target(name: "CLuaShim", dependencies: ["CLua"], path: "Sources/CLua/Shim"),
         // Numerics, networks, environments, the rule contract and registries, the trainer.
         .target(name: "NRLCore", path: "Sources/Host/Core"),
         // The native rules.
         .target(name: "BuiltinRules", dependencies: ["NRLCore"]),
         // A sandboxed Lua machine and the API that lets scripts be rules and environments.
-        .target(name: "LuaBridge", dependencies: ["NRLCore", "CLua"], path: "Sources/Host/LuaBridge"),
+        .target(name: "LuaBridge", dependencies: ["NRLCore", "CLua", "CLuaShim"], path: "Sources/Host/LuaBridge"),
         // Results store, experiments and sweeps, reports, coursework, benchmark.
         .target(
             name: "NRLTools",

@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 
 /// Reads the table a script returns (`rule { … }` or `env { … }`), checking each field's type and
 /// naming the declaration's line in every complaint.

@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 
 extension LuaState {
     /// Replaces host methods by name (`add_gradient`, …) in the method tables of every host type with

@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 import Foundation
 
 /// A failure inside a Swift function called from Lua; `LuaAPI.run` hands it to the C trampoline,

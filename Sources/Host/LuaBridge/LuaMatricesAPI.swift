@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 
 /// `matrices`: the network's weights (`ctx.net`) and anything shaped like them — eligibility traces,
 /// gradient sums, weight perturbations. One row-major n_l × n_{l−1} matrix per layer.

@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 
 /// `pass`: one forward pass — the policy it gives, its node noise, each layer's input and
 /// pre-activation. Vectors it hands out are read-only views, made once per pass and reused.

@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 
 /// `rng` objects (`ctx.rng`, an environment's `self.rng`) and the module functions of the API:
 /// `nrl.vector`, `math.random`, `log`. Scripts get randomness only from host-seeded streams.

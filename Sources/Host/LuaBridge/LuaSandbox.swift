@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 
 /// The environment a script runs in: a whitelist of Lua's standard library and the nrlhost API.
 /// No `io`, `os`, `debug`, `package`, `require`, `dofile`, `loadfile` or `string.dump`; `load`

@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 import Foundation
 
 /// One sandboxed, limited Lua 5.4 state and the host objects its scripts reach.

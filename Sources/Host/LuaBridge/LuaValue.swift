@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 
 /// A plain Lua value copied out of a state: what declarative files (experiments, assignments)
 /// are read as, so that their checking is ordinary Swift.

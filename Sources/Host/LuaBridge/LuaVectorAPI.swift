@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 
 /// `vector`: a run of numbers, Float32 (observations, views of passes) or Double (probabilities,
 /// vectors scripts make). Indexing `v[i]`, `#v` and `tostring(v)` are done in C (CLua/shim.h);

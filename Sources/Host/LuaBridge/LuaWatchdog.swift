@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 import Foundation
 
 /// The one supervising thread of the process. Every 10 ms it arms the count hook of any Lua state

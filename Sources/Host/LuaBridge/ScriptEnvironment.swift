@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 import Foundation
 
 /// An environment written in Lua with Gymnasium's contract:

@@ -1,5 +1,6 @@
 import NRLCore
 import CLua
+import CLuaShim
 import Foundation
 
 /// How a rule script runs.

@@ -1,0 +1,150 @@
+/* The limits a sandboxed script runs under: the allocator behind the memory cap, the count hook
+   behind the instruction budget and the per-call clock, the watchdog's arming of that hook, and
+   the host memory charged to the cap. They live in C because the hook and the allocator must be
+   able to raise Lua errors (long jumps), which must never cross a Swift frame. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "internal.h"
+
+double nrl_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The innermost script line on L's stack, as "file:line" (the sandbox's own Lua prelude,
+   chunk "=nrlhost", is not a script line). */
+void nrl_record_where(lua_State *L, nrl_limits *g) {
+    lua_Debug ar;
+    for (int level = 0; lua_getstack(L, level, &ar); level++) {
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, "=nrlhost") != 0) {
+            snprintf(g->where, sizeof g->where, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
+    }
+}
+
+/* Count hook: accounts instructions, checks the clock, and once a limit is hit raises at
+   every instruction so that no pcall inside the script can swallow the stop. */
+void nrl_hook(lua_State *L, lua_Debug *ar) {
+    nrl_limits *g = nrl_limits_of(L);
+    (void)ar;
+    if (g->stop == NRL_STOP_NONE) {
+        g->instructions += NRL_HOOK_COUNT;
+        if (g->instruction_budget > 0 && g->instructions > g->instruction_budget) g->stop = NRL_STOP_INSTRUCTIONS;
+        else if (g->seconds_per_call > 0) {
+            /* The clock starts at the call's first hook (1000 instructions in): reading it at every
+               call would cost more than the calls themselves. */
+            double now = nrl_now();
+            if (g->deadline == 0) { g->deadline = now + g->seconds_per_call; return; }
+            if (now <= g->deadline) return;
+            g->stop = NRL_STOP_TIME;
+        } else return;
+    }
+    if (g->where[0] == 0) nrl_record_where(L, g);
+    g->hook_armed = 1;
+    lua_sethook(L, nrl_hook, LUA_MASKCOUNT, 1);
+    /* A stop inside a coroutine must also stop the thread that resumed it. */
+    if (L != g->main) lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1);
+    lua_pushliteral(L, "nrlhost: script stopped by a limit");
+    lua_error(L);
+}
+
+/* The count hook costs every Lua instruction a detour, so the main thread runs without it and a
+   watchdog thread arms it (lua_sethook is async-safe) once a single call has run for a while:
+   ordinary calls pay nothing, and a runaway one is still counted and stopped. Coroutines always
+   run hooked (see nrl_sandbox_cocreate in sandbox.c). */
+static void nrl_arm_hook(nrl_limits *g) {
+    g->hook_armed = 1;
+    lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, NRL_HOOK_COUNT);
+}
+
+void nrl_begin_call(nrl_limits *g) {
+    g->instructions = 0;
+    g->deadline = 0;
+    g->call_serial++;
+    g->in_call = 1;
+}
+
+void nrl_end_call(nrl_limits *g) {
+    g->in_call = 0;
+    if (g->hook_armed && g->stop == NRL_STOP_NONE) {
+        g->hook_armed = 0;
+        lua_sethook(g->main, NULL, 0, 0);
+    }
+}
+
+/* One watchdog tick: arms the hook if the same call was already running at the previous tick. */
+void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial) {
+    long long serial = g->call_serial;
+    if (g->in_call && !g->hook_armed && serial == *seen_serial) nrl_arm_hook(g);
+    *seen_serial = serial;
+}
+
+/* The allocator behind the memory cap. Script code gets NULL (a Lua memory error) past the cap,
+   and the stop is recorded so that the hook re-raises it; host code is never refused. */
+static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    nrl_limits *g = (nrl_limits *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        g->memory_used -= old;
+        return NULL;
+    }
+    if (nsize > old && g->memory_limit > 0 && g->host_depth == 0
+        && g->memory_used + g->host_bytes - old + nsize > g->memory_limit) {
+        if (g->stop == NRL_STOP_NONE) {
+            g->stop = NRL_STOP_MEMORY;
+            if (g->main) { nrl_record_where(g->main, g); g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+        }
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    g->memory_used = g->memory_used - old + nsize;
+    return p;
+}
+
+static int nrl_panic(lua_State *L) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "nrlhost: internal error: unprotected Lua error: %s\n", msg ? msg : "?");
+    fflush(stderr);
+    abort();
+}
+
+/* A new state whose allocator enforces `g`'s memory cap. */
+lua_State *nrl_newstate(nrl_limits *g) {
+    memset(g, 0, sizeof *g);
+    g->host_depth = 1;
+    lua_State *L = lua_newstate(nrl_alloc, g);
+    if (L) {
+        g->main = L;
+        *(nrl_limits **)lua_getextraspace(L) = g;
+        lua_atpanic(L, nrl_panic);
+        lua_setwarnf(L, NULL, NULL);
+    }
+    return L;
+}
+
+/* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit. */
+int nrl_charge_host(lua_State *L, size_t bytes) {
+    nrl_limits *g = nrl_limits_of(L);
+    if (g->memory_limit > 0 && g->memory_used + g->host_bytes + bytes > g->memory_limit) {
+        if (g->stop == NRL_STOP_NONE) {
+            g->stop = NRL_STOP_MEMORY;
+            nrl_record_where(L, g);
+            g->hook_armed = 1;
+            lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1);
+        }
+        return 0;
+    }
+    g->host_bytes += bytes;
+    return 1;
+}
+
+void nrl_release_host(lua_State *L, size_t bytes) {
+    nrl_limits *g = nrl_limits_of(L);
+    g->host_bytes -= bytes < g->host_bytes ? bytes : g->host_bytes;
+}
