@@ -92,7 +92,7 @@ public enum ScriptKind: String, Sendable {
 
     /// Loads the script in a scratch state and reads its declaration's kind.
     public static func of(path: String, limits: ScriptLimits = .standard) throws -> ScriptKind {
-        let state = LuaState(limits: limits)
+        let state = ScriptSession.makeState(limits: limits)
         try state.runFile(path)
         guard lua_type(state.L, -1) == LUA_TTABLE else {
             throw ScriptError(location: path, message: "the script must end with `return rule { … }` or `return env { … }`, but it returned \(state.describe(-1))")
@@ -118,7 +118,7 @@ public enum DeclarationFile {
     /// Runs the script at `path` in a fresh sandbox and copies the `kind { … }` table it returns.
     /// Returns the table and "file:line" of its declaration, for messages.
     public static func read(path: String, kind: String, limits: ScriptLimits) throws -> (value: LuaValue, site: String) {
-        let state = LuaState(limits: limits)
+        let state = ScriptSession.makeState(limits: limits)
         try state.runFile(path)
         let d = try Declaration(state: state, kind: kind, file: path)
         return (state.value(at: d.index), d.site)

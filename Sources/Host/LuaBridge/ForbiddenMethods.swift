@@ -10,10 +10,10 @@ extension LuaState {
     func forbid(_ methods: [String: String]) throws {
         guard !methods.isEmpty else { return }
         var found = Set<String>()
-        for (_, reference) in metatables.sorted(by: { $0.key < $1.key }) {
+        for (_, type) in types.sorted(by: { $0.key < $1.key }) {
             let saved = top
             defer { setTop(saved) }
-            pushRef(reference)
+            pushRef(type.metatable)
             // The methods table is __index itself, or the upvalue of the vector's __index function.
             switch rawField(-1, "__index") {
             case LUA_TTABLE: break

@@ -13,15 +13,6 @@ enum LuaCallFailure: Error {
 
 /// Registration of the host types and the plumbing every API function shares.
 enum LuaAPI {
-    static let vectorTag = UInt32(NRL_TAG_VECTOR)
-    static let matricesTag = UInt32(NRL_TAG_MATRICES)
-    static let passTag = UInt32(NRL_TAG_PASS)
-    static let randomTag = UInt32(NRL_TAG_RANDOM)
-
-    static let typeNames: [UInt32: String] = [
-        vectorTag: "vector", matricesTag: "matrices", passTag: "pass", randomTag: "rng",
-    ]
-
     /// Runs a Swift API function body and converts failures to the trampoline's return codes.
     @inline(__always)
     static func run(_ L: OpaquePointer?, _ body: (LuaArguments) throws -> Int32) -> Int32 {
@@ -40,24 +31,18 @@ enum LuaAPI {
         }
     }
 
-    /// Creates one metatable per host type (methods, `__gc`, `__name`, a locked `__metatable`).
-    static func registerTypes(_ s: LuaState) {
-        register(s, tag: vectorTag, methods: LuaVectorAPI.methods)
-        register(s, tag: matricesTag, methods: LuaMatricesAPI.methods)
-        register(s, tag: passTag, methods: LuaPassAPI.methods)
-        register(s, tag: randomTag, methods: LuaRandomAPI.methods)
-    }
-
-    private static func register(_ s: LuaState, tag: UInt32, methods: [(String, nrl_native_fn)]) {
+    /// The metatable of a host type (methods, `__gc`, `__name`, a locked `__metatable`), as a
+    /// registry reference.
+    static func makeMetatable(_ s: LuaState, _ type: HostType) -> Int32 {
         let L = s.L
-        lua_createtable(L, 0, Int32(methods.count))
-        for (name, function) in methods {
+        lua_createtable(L, 0, Int32(type.methods.count))
+        for (name, function) in type.methods {
             nrl_push_native(L, function)
             s.setRawField(-2, name)
         }
         let methodsIndex = s.top
         lua_createtable(L, 0, 6)
-        if tag == vectorTag {
+        if type.indexedInC {
             nrl_set_vector_metamethods(L, methodsIndex)
         } else {
             lua_pushvalue(L, methodsIndex)
@@ -67,13 +52,14 @@ enum LuaAPI {
         }
         nrl_push_native(L, { L in LuaAPI.collect(L!) })
         s.setRawField(-2, "__gc")
-        s.pushString(typeNames[tag]!)
+        s.pushString(type.name)
         s.setRawField(-2, "__name")
         // getmetatable(obj) returns this string, and setmetatable(obj, …) is refused.
         s.pushString("locked")
         s.setRawField(-2, "__metatable")
-        s.metatables[tag] = s.ref()
+        let metatable = s.ref()
         s.pop()  // methods
+        return metatable
     }
 
     /// `__gc`: releases the Swift object the userdata holds.
@@ -95,9 +81,10 @@ enum LuaAPI {
         }
     }
 
-    /// Pushes `object` as a new userdata of type `tag`, with `userValues` user values (each an empty
+    /// Pushes `object` as a new userdata of `type`, with `userValues` user values (each an empty
     /// table). `bytes`: host memory it holds, already charged with `charge`, released by `__gc`.
-    static func push(_ s: LuaState, _ object: AnyObject, tag: UInt32, userValues: Int32 = 0, bytes: Int = 0) {
+    static func push(_ s: LuaState, _ object: AnyObject, type: HostType, userValues: Int32 = 0, bytes: Int = 0) {
+        let tag = type.tag
         let p = lua_newuserdatauv(s.L, MemoryLayout<nrl_object>.size, userValues)!
         p.assumingMemoryBound(to: nrl_object.self).pointee =
             nrl_object(tag: tag, object: Unmanaged.passRetained(object).toOpaque(), bytes: bytes)
@@ -105,7 +92,7 @@ enum LuaAPI {
             lua_createtable(s.L, 0, 4)
             lua_setiuservalue(s.L, -2, i + 1)
         }
-        s.pushRef(s.metatables[tag]!)
+        s.pushRef(s.types[tag]!.metatable)
         lua_setmetatable(s.L, -2)
     }
 
@@ -114,9 +101,9 @@ enum LuaAPI {
                            isDouble: Bool, writable: Bool, bytes: Int = 0) {
         let p = lua_newuserdatauv(s.L, MemoryLayout<nrl_vector>.size, 0)!
         p.assumingMemoryBound(to: nrl_vector.self).pointee = nrl_vector(
-            tag: vectorTag, object: Unmanaged.passRetained(owner).toOpaque(), bytes: bytes, data: data,
+            tag: HostType.vector.tag, object: Unmanaged.passRetained(owner).toOpaque(), bytes: bytes, data: data,
             count: Int32(count), is_double: isDouble ? 1 : 0, writable: writable ? 1 : 0)
-        s.pushRef(s.metatables[vectorTag]!)
+        s.pushRef(s.types[HostType.vector.tag]!.metatable)
         lua_setmetatable(s.L, -2)
     }
 
@@ -133,13 +120,13 @@ enum LuaAPI {
         try charge(s, bytes: shape.weightCount * 4)
         let m = LayerMatrices(shape: shape)
         if let source { m.copy(from: source) }
-        push(s, m, tag: matricesTag, bytes: shape.weightCount * 4)
+        push(s, m, type: .matrices, bytes: shape.weightCount * 4)
     }
 
-    /// The Swift object of a userdata with `tag` at `index`, or nil.
+    /// The Swift object of a userdata of `hostType` at `index`, or nil.
     @inline(__always)
-    static func object<T: AnyObject>(_ L: OpaquePointer, _ index: Int32, tag: UInt32, as type: T.Type) -> T? {
-        guard let raw = nrl_object_at(L, index, tag) else { return nil }
+    static func object<T: AnyObject>(_ L: OpaquePointer, _ index: Int32, _ hostType: HostType, as type: T.Type) -> T? {
+        guard let raw = nrl_object_at(L, index, hostType.tag) else { return nil }
         return Unmanaged<T>.fromOpaque(raw).takeUnretainedValue()
     }
 }
@@ -164,6 +151,15 @@ struct LuaArguments {
 
     var state: LuaState { stateReference.takeUnretainedValue() }
 
+    /// The run's shared state (every state the bridge makes carries one).
+    var session: ScriptSession { stateReference._withUnsafeGuaranteedRef { unsafeDowncast($0.context, to: ScriptSession.self) } }
+
+    /// Runs `body` with the session, without reference counting (the state holds it for every call).
+    @inline(__always)
+    func withSession<R>(_ body: (ScriptSession) throws -> R) rethrows -> R {
+        try stateReference._withUnsafeGuaranteedRef { try body(unsafeDowncast($0.context, to: ScriptSession.self)) }
+    }
+
     /// Runs `body` with the state, without reference counting (the state outlives every call into it).
     @inline(__always)
     func withState<R>(_ body: (LuaState) throws -> R) rethrows -> R {
@@ -173,19 +169,19 @@ struct LuaArguments {
     /// Runs `body` with the host object at `i` (checked), without reference counting: the userdata
     /// on the Lua stack keeps it alive for the whole call.
     @inline(__always)
-    func with<T: AnyObject, R>(_ i: Int32, tag: UInt32, _ type: T.Type, _ body: (T) throws -> R) throws -> R {
-        guard let raw = nrl_object_at(L, i, tag) else { throw expected(i, LuaAPI.typeNames[tag]!) }
+    func with<T: AnyObject, R>(_ i: Int32, _ hostType: HostType, _ type: T.Type, _ body: (T) throws -> R) throws -> R {
+        guard let raw = nrl_object_at(L, i, hostType.tag) else { throw expected(i, hostType.name) }
         return try Unmanaged<T>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 
     @inline(__always)
     func withMatrices<R>(_ i: Int32, _ body: (LayerMatrices) throws -> R) throws -> R {
-        try with(i, tag: LuaAPI.matricesTag, LayerMatrices.self, body)
+        try with(i, .matrices, LayerMatrices.self, body)
     }
 
     @inline(__always)
     func withPass<R>(_ i: Int32, _ body: (ForwardPass) throws -> R) throws -> R {
-        try with(i, tag: LuaAPI.passTag, ForwardPass.self, body)
+        try with(i, .pass, ForwardPass.self, body)
     }
 
     var count: Int32 { lua_gettop(L) }
@@ -197,17 +193,17 @@ struct LuaArguments {
     }
 
     func matrices(_ i: Int32) throws -> LayerMatrices {
-        guard let m = LuaAPI.object(L, i, tag: LuaAPI.matricesTag, as: LayerMatrices.self) else { throw expected(i, "matrices") }
+        guard let m = LuaAPI.object(L, i, .matrices, as: LayerMatrices.self) else { throw expected(i, "matrices") }
         return m
     }
 
     func pass(_ i: Int32) throws -> ForwardPass {
-        guard let p = LuaAPI.object(L, i, tag: LuaAPI.passTag, as: ForwardPass.self) else { throw expected(i, "pass") }
+        guard let p = LuaAPI.object(L, i, .pass, as: ForwardPass.self) else { throw expected(i, "pass") }
         return p
     }
 
     func random(_ i: Int32) throws -> RandomSource {
-        guard let r = LuaAPI.object(L, i, tag: LuaAPI.randomTag, as: RandomSource.self) else { throw expected(i, "rng") }
+        guard let r = LuaAPI.object(L, i, .rng, as: RandomSource.self) else { throw expected(i, "rng") }
         return r
     }
 
@@ -268,7 +264,7 @@ struct LuaArguments {
             }
             if v.pointee.is_double == 0 { return UnsafePointer(v.pointee.data.assumingMemoryBound(to: Float.self)) }
             let d = v.pointee.data.assumingMemoryBound(to: Double.self)
-            let scratch = state.scratch(size)
+            let scratch = session.scratch(size)
             for k in 0..<size { scratch[k] = Float(d[k]) }
             return UnsafePointer(scratch)
         }
@@ -276,7 +272,7 @@ struct LuaArguments {
         guard Int(lua_rawlen(L, i)) == size else {
             throw LuaCallFailure.argument(i, "observation of \(size) numbers expected, got a table of \(lua_rawlen(L, i))")
         }
-        let scratch = state.scratch(size)
+        let scratch = session.scratch(size)
         for k in 0..<size {
             lua_rawgeti(L, i, lua_Integer(k + 1))
             defer { nrl_lua_pop(L, 1) }
@@ -292,24 +288,4 @@ struct LuaArguments {
     func push(_ value: Int) { lua_pushinteger(L, lua_Integer(value)) }
     func push(_ value: Bool) { lua_pushboolean(L, value ? 1 : 0) }
     func pushCopy(_ i: Int32) { lua_pushvalue(L, i) }
-}
-
-extension LuaState {
-    /// A Float buffer of at least `count` elements for argument conversions (reused).
-    func scratch(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if count > scratchCapacity {
-            scratchBuffer?.deallocate()
-            scratchBuffer = .allocate(capacity: count)
-            scratchCapacity = count
-        }
-        return scratchBuffer!
-    }
-
-    /// The backprop workspace for networks of `shape`.
-    func backprop(for shape: NetworkShape) -> Backprop {
-        if let b = backprops[shape] { return b }
-        let b = Backprop(shape: shape)
-        backprops[shape] = b
-        return b
-    }
 }

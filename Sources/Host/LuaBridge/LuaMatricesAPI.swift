@@ -45,7 +45,7 @@ enum LuaMatricesAPI {
                 guard sigma > 0 else { throw LuaCallFailure.argument(5, "noise level sigma must be > 0, got \(sigma)") }
                 try a.withPass(4) { noisy in
                     try sameShape(a, 4, m.shape, noisy.shape)
-                    a.withState { noisy.drawNoise(sigma: sigma, &$0.noiseGenerator) }
+                    a.withSession { noisy.drawNoise(sigma: sigma, &$0.noiseGenerator) }
                     noisy.computeNoisy(sharingFirstLayerWith: clean, m)
                 }
             }
@@ -64,7 +64,7 @@ enum LuaMatricesAPI {
             guard sigma > 0 else { throw LuaCallFailure.argument(4, "noise level sigma must be > 0, got \(sigma)") }
             try a.withPass(3) { p in
                 try sameShape(a, 3, m.shape, p.shape)
-                a.withState { p.drawNoise(sigma: sigma, &$0.noiseGenerator) }
+                a.withSession { p.drawNoise(sigma: sigma, &$0.noiseGenerator) }
                 if a.isNone(5) {
                     p.compute(m, observation: obs, noisy: true)
                     return
@@ -88,7 +88,7 @@ enum LuaMatricesAPI {
         let shape = try a.matrices(1).shape
         let bytes = (shape.inputCount + 2 * shape.unitCount) * 4 + shape.outputSize * 16
         try LuaAPI.charge(a.state, bytes: bytes)
-        LuaAPI.push(a.state, ForwardPass(shape: shape), tag: LuaAPI.passTag, userValues: 1, bytes: bytes)
+        LuaAPI.push(a.state, ForwardPass(shape: shape), type: .pass, userValues: 1, bytes: bytes)
         return 1
     }
 
@@ -154,16 +154,16 @@ enum LuaMatricesAPI {
         try sameShape(a, 2, m.shape, p.shape)
         let action = try a.action(3, count: m.shape.outputSize)
         let scale = a.isNone(4) ? 1 : try a.finiteNumber(4)
-        let state = a.state
+        let session = a.session
         let weights: LayerMatrices
         if a.isNone(5) {
-            guard let network = state.network else { throw LuaCallFailure.message("add_gradient needs the weights the pass was made with") }
+            guard let network = session.network else { throw LuaCallFailure.message("add_gradient needs the weights the pass was made with") }
             weights = network.weights
         } else {
             weights = try a.matrices(5)
         }
         try sameShape(a, 5, m.shape, weights.shape)
-        state.backprop(for: m.shape).addLogProbabilityGradient(p, weights: weights, action: action, into: m, scale: scale)
+        session.backprop(for: m.shape).addLogProbabilityGradient(p, weights: weights, action: action, into: m, scale: scale)
         return 0
     }
 
@@ -172,7 +172,7 @@ enum LuaMatricesAPI {
         let m = try a.matrices(1)
         let sigma = try a.finiteNumber(2)
         guard sigma >= 0 else { throw LuaCallFailure.argument(2, "sigma must be ≥ 0, got \(sigma)") }
-        m.fillNormal(sigma: sigma, &a.state.noiseGenerator)
+        a.withSession { m.fillNormal(sigma: sigma, &$0.noiseGenerator) }
         return 0
     }
 

@@ -53,7 +53,7 @@ enum LuaRandomAPI {
     /// math.random([m [, n]]) on the script stream, with Lua's usual meaning.
     static let mathRandom: nrl_native_fn = { L in
         LuaAPI.run(L) { a in
-            let r = a.state.scriptRandom
+            let r = a.session.scriptRandom
             if a.isNone(1) { return try uniform(a, r, first: 1) }
             // math.random(0): a random integer with all bits random, as in Lua 5.4.
             if a.isNone(2), (try? a.integer(1)) == 0 {
@@ -88,7 +88,7 @@ enum LuaRandomAPI {
             guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else {
                 throw LuaCallFailure.argument(1, "metric name of letters, digits, '_' or '.' (at most 64) expected, got '\(name)'")
             }
-            let s = a.state
+            let s = a.session
             let old = s.loggedMetrics[name] ?? (0, 0)
             guard old.count > 0 || s.loggedMetrics.count < 64 else {
                 throw LuaCallFailure.message("too many different metric names (at most 64)")

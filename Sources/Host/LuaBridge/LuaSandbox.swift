@@ -32,7 +32,9 @@ enum LuaSandbox {
     """
 
     /// Pushes a fresh sandbox table.
-    static func push(_ s: LuaState) {
+    /// A fresh environment table (pushed) with the safe standard library, then the embedder's
+    /// `api` installed into it.
+    static func push(_ s: LuaState, installing api: (LuaState, Int32) -> Void) {
         let L = s.L
         lockStringMetatable(s)
         lua_createtable(L, 0, 40)
@@ -62,28 +64,11 @@ enum LuaSandbox {
             s.setRawField(env, library)
         }
         nrl_push_sandbox_functions(L, env)
-        s.rawField(env, "math")
-        nrl_push_native(L, LuaRandomAPI.mathRandom)
-        s.setRawField(-2, "random")
-        nrl_push_native(L, LuaRandomAPI.mathRandomSeed)
-        s.setRawField(-2, "randomseed")
-        s.pop()
         s.rawField(env, "coroutine")
         lua_pushcclosure(L, nrl_cocreate_function(), 0)
         s.setRawField(-2, "create")
         s.pop()
-        pushModule(s)
-        s.setRawField(env, "nrl")
-        nrl_push_native(L, LuaRandomAPI.log)
-        s.setRawField(env, "log")
-        nrl_push_native(L, { L in LuaSandbox.declare(L!, kind: "rule") })
-        s.setRawField(env, "rule")
-        nrl_push_native(L, { L in LuaSandbox.declare(L!, kind: "env") })
-        s.setRawField(env, "env")
-        nrl_push_native(L, { L in LuaSandbox.declare(L!, kind: "experiment") })
-        s.setRawField(env, "experiment")
-        nrl_push_native(L, { L in LuaSandbox.declare(L!, kind: "assignment") })
-        s.setRawField(env, "assignment")
+        api(s, env)
         lua_pushvalue(L, env)
         s.setRawField(env, "_G")
         s.pop()  // globals
@@ -91,16 +76,6 @@ enum LuaSandbox {
     }
 
     /// The `nrl` module table.
-    private static func pushModule(_ s: LuaState) {
-        lua_createtable(s.L, 0, 4)
-        nrl_push_native(s.L, LuaRandomAPI.newVector)
-        s.setRawField(-2, "vector")
-        lua_pushcclosure(s.L, nrl_libm_pow_function(), 0)
-        s.setRawField(-2, "pow")
-        s.pushString(NRLHostVersion.current)
-        s.setRawField(-2, "version")
-    }
-
     private static func runPrelude(_ s: LuaState, env: Int32) {
         lua_pushvalue(s.L, env)
         let status = prelude.withCString { nrl_load_text(s.L, $0, strlen($0), "=nrlhost") }

@@ -3,7 +3,9 @@ import CLua
 import CLuaShim
 import Foundation
 
-/// One sandboxed, limited Lua 5.4 state and the host objects its scripts reach.
+/// One sandboxed, limited Lua 5.4 state: a general wrapper that knows nothing of networks or runs.
+/// What the embedding code shares with the functions it exposes is its `context` object (the bridge
+/// attaches a `ScriptSession`); the host types and the globals scripts see are given at creation.
 ///
 /// Scripts run as text only, in an environment that holds only the allowed library functions and
 /// the nrlhost API; a memory cap, a per-call instruction budget and a per-call clock stop runaway
@@ -13,27 +15,20 @@ public final class LuaState {
     let L: OpaquePointer
     private let limitsPointer: UnsafeMutablePointer<nrl_limits>
     public let limits: ScriptLimits
-    /// The streams the API draws node noise and actions from (a rule sets them from its context).
-    public var noiseGenerator = Xoshiro256(seed: 0)
-    public var actionGenerator = Xoshiro256(seed: 0)
-    /// Metrics a script logged with `log(name, value)` in the current episode: name → running mean.
-    var loggedMetrics: [String: (mean: Double, count: Int)] = [:]
+    /// What the embedding code shares with the functions it exposes (set once, never nil).
+    let context: AnyObject
+    /// The host types, by tag, with the registry reference of each one's metatable.
+    private(set) var types: [UInt32: (type: HostType, metatable: Int32)] = [:]
+    /// Puts the globals scripts may use into a fresh environment table (its stack index).
+    private let installGlobals: (LuaState, Int32) -> Void
     /// What the current call is, for limit messages ("act", "learn", "loading the script").
     private var currentCall = ""
-    /// Registry references of the per-type metatables.
-    var metatables: [UInt32: Int32] = [:]
-    /// Backprop workspaces by network shape (for `add_gradient`).
-    var backprops: [NetworkShape: Backprop] = [:]
-    /// The run's network, the default weights for `add_gradient`.
-    public var network: Network?
-    /// The stream behind `ctx.rng` and `math.random`.
-    public var scriptRandom = RandomSource(Xoshiro256(seed: 0))
     /// Chunk names loaded here, to restore paths Lua shortened in messages ("...ripts/x.lua:3").
     private var chunkNames: [String] = []
-    var scratchBuffer: UnsafeMutablePointer<Float>?
-    var scratchCapacity = 0
 
-    public init(limits: ScriptLimits = .standard) {
+    init(limits: ScriptLimits, context: AnyObject, types: [HostType], globals: @escaping (LuaState, Int32) -> Void) {
+        self.context = context
+        installGlobals = globals
         self.limits = limits
         limitsPointer = .allocate(capacity: 1)
         guard let state = nrl_newstate(limitsPointer) else { fatalError("Lua could not allocate a state") }
@@ -45,7 +40,7 @@ public final class LuaState {
         limitsPointer.pointee.host = Unmanaged.passUnretained(self).toOpaque()
         nrl_open_libraries(L)
         nrl_push_traceback_handler(L)
-        LuaAPI.registerTypes(self)
+        for type in types { self.types[type.tag] = (type, LuaAPI.makeMetatable(self, type)) }
         LuaWatchdog.shared.watch(limitsPointer)
     }
 
@@ -53,7 +48,6 @@ public final class LuaState {
         LuaWatchdog.shared.forget(limitsPointer)
         lua_close(L)
         limitsPointer.deallocate()
-        scratchBuffer?.deallocate()
     }
 
     /// The `LuaState` that owns `L` (or a coroutine of it).
@@ -122,7 +116,7 @@ public final class LuaState {
 
     /// A fresh sandbox environment table (pushed), holding the allowed globals and the nrlhost API.
     func pushSandbox() {
-        LuaSandbox.push(self)
+        LuaSandbox.push(self, installing: installGlobals)
     }
 
     /// Loads `path` as text into a fresh sandbox and runs it; leaves its single result on the stack.
@@ -178,7 +172,7 @@ public final class LuaState {
 
     func typeName(_ index: Int32) -> String {
         let tag = nrl_tag(L, index)
-        if tag != 0, let name = LuaAPI.typeNames[tag] { return name }
+        if tag != 0, let type = types[tag] { return type.type.name }
         return String(cString: lua_typename(L, lua_type(L, index)))
     }
 
@@ -219,10 +213,4 @@ public final class LuaState {
     func ref() -> Int32 { nrl_lua_ref(L) }
     func pushRef(_ r: Int32) { nrl_lua_getref(L, r) }
     func unref(_ r: Int32) { nrl_lua_unref(L, r) }
-}
-
-/// A random stream shared between the host and scripts (`ctx.rng`, `self.rng`, noise, actions).
-public final class RandomSource {
-    public var generator: Xoshiro256
-    public init(_ generator: Xoshiro256) { self.generator = generator }
 }

@@ -107,7 +107,7 @@ enum LuaVectorAPI {
     static func sample(_ a: LuaArguments) throws -> Int32 {
         let v = try a.vector(1).pointee
         guard v.count > 0 else { throw LuaCallFailure.argument(1, "non-empty vector expected") }
-        let s = a.state
+        let s = a.session
         if v.is_double != 0 {
             a.push(Categorical.sample(v.data.assumingMemoryBound(to: Double.self), count: Int(v.count), &s.actionGenerator) + 1)
         } else {

@@ -34,7 +34,7 @@ public final class ScriptEnvironment: Environment {
 
     /// Reads an environment script's declaration (loading it in a scratch state).
     public static func declaration(path: String, limits: ScriptLimits) throws -> Summary {
-        let state = LuaState(limits: limits)
+        let state = ScriptSession.makeState(limits: limits)
         try state.runFile(path)
         return try summary(Declaration(state: state, kind: "env", file: path), path: path)
     }
@@ -73,9 +73,10 @@ public final class ScriptEnvironment: Environment {
     /// The environment of `path`, drawing from `random` (the run's environment stream); the registry
     /// adds its TimeLimit.
     public init(path: String, random generator: Xoshiro256, limits: ScriptLimits) throws {
-        state = LuaState(limits: limits)
         let random = RandomSource(generator)
-        state.scriptRandom = random
+        let session = ScriptSession()
+        session.scriptRandom = random
+        state = ScriptSession.makeState(limits: limits, session: session)
         try state.runFile(path)
         let d = try Declaration(state: state, kind: "env", file: path)
         info = try Self.summary(d, path: path).info
@@ -86,7 +87,7 @@ public final class ScriptEnvironment: Environment {
         stepRef = step
         state.pushRef(reset); resetSite = state.definitionSite(-1); state.pop()
         state.pushRef(step); stepSite = state.definitionSite(-1); state.pop()
-        LuaAPI.push(state, random, tag: LuaAPI.randomTag)
+        LuaAPI.push(state, random, type: .rng)
         state.setRawField(d.index, "rng")
         selfRef = state.ref()  // the declared table is `self`
         state.clearStack()

@@ -37,7 +37,7 @@ public enum ScriptEvent: Sendable {
 public enum ScriptRules {
     /// A rule descriptor for the script at `path`: its declaration read now, a fresh Lua state per run.
     public static func descriptor(path: String, options: ScriptRuleOptions = ScriptRuleOptions()) throws -> RuleDescriptor {
-        let state = LuaState(limits: options.limits)
+        let state = ScriptSession.makeState(limits: options.limits)
         try state.runFile(path)
         let declaration = try RuleDeclaration(Declaration(state: state, kind: "rule", file: path), path: path)
         return RuleDescriptor(
@@ -77,6 +77,8 @@ final class ScriptRule: LearningRule {
 
     private let path: String
     let state: LuaState
+    /// What the script's host calls share: the run's streams and network, logged metrics.
+    private let session: ScriptSession
     private let options: ScriptRuleOptions
     private let context: RuleContext
     private var hooks: Hooks
@@ -97,12 +99,14 @@ final class ScriptRule: LearningRule {
         self.path = path
         self.options = options
         self.context = context
-        let s = LuaState(limits: options.limits)
+        let session = ScriptSession()
+        session.network = context.network
+        session.noiseGenerator = context.noiseRandom
+        session.actionGenerator = context.actionRandom
+        session.scriptRandom = RandomSource(context.scriptRandom)
+        self.session = session
+        let s = ScriptSession.makeState(limits: options.limits, session: session)
         state = s
-        s.network = context.network
-        s.noiseGenerator = context.noiseRandom
-        s.actionGenerator = context.actionRandom
-        s.scriptRandom = RandomSource(context.scriptRandom)
         actionCount = context.environment.actionCount
         observation = VectorStorageFloat(count: context.environment.observationSize)
         if options.watch { watcher = FileWatcher(path: path) }
@@ -117,15 +121,15 @@ final class ScriptRule: LearningRule {
         LuaAPI.pushVector(s, owner: observation, data: UnsafeMutableRawPointer(observation.values),
                           count: observation.count, isDouble: false, writable: false)
         observationRef = s.ref()
-        contextRef = Self.makeContext(s, context)
+        contextRef = Self.makeContext(s, context, session)
         if let setup = hooks.setup { try callHook(setup, "setup") }
     }
 
     /// ctx: net, params, env, rng, episode, learns_every_step.
-    private static func makeContext(_ s: LuaState, _ c: RuleContext) -> Int32 {
+    private static func makeContext(_ s: LuaState, _ c: RuleContext, _ session: ScriptSession) -> Int32 {
         let L = s.L
         lua_createtable(L, 0, 8)
-        LuaAPI.push(s, c.network.weights, tag: LuaAPI.matricesTag)
+        LuaAPI.push(s, c.network.weights, type: .matrices)
         s.setRawField(-2, "net")
         pushParameters(s, c.parameters)
         s.setRawField(-2, "params")
@@ -136,7 +140,7 @@ final class ScriptRule: LearningRule {
         s.pushString(c.environment.rewardTiming.rawValue); s.setRawField(-2, "reward")
         lua_pushboolean(L, c.environment.continuing ? 1 : 0); s.setRawField(-2, "continuing")
         s.setRawField(-2, "env")
-        LuaAPI.push(s, s.scriptRandom, tag: LuaAPI.randomTag)
+        LuaAPI.push(s, session.scriptRandom, type: .rng)
         s.setRawField(-2, "rng")
         lua_pushinteger(L, 0); s.setRawField(-2, "episode")
         lua_pushboolean(L, c.learnsEveryStep ? 1 : 0); s.setRawField(-2, "learns_every_step")
@@ -193,9 +197,9 @@ final class ScriptRule: LearningRule {
     }
 
     func takeEpisodeMetrics() -> [String: Double] {
-        guard !state.loggedMetrics.isEmpty else { return [:] }
-        defer { state.loggedMetrics.removeAll(keepingCapacity: true) }
-        return state.loggedMetrics.mapValues(\.mean)
+        guard !session.loggedMetrics.isEmpty else { return [:] }
+        defer { session.loggedMetrics.removeAll(keepingCapacity: true) }
+        return session.loggedMetrics.mapValues(\.mean)
     }
 
     /// Calls `hook(ctx [, argument | number])`. If a freshly reloaded version fails, the previous one

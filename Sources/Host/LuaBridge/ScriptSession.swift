@@ -1,0 +1,52 @@
+import NRLCore
+
+/// What the host functions a script calls share during one run: the run's random streams, its
+/// network, and reusable workspaces. The Lua machine (`LuaState`) stays generic; the bridge attaches
+/// one of these to every state it makes (`ScriptSession.makeState`), and API functions reach it
+/// through their arguments (`LuaArguments.session`).
+final class ScriptSession {
+    /// The streams node noise and actions are drawn from (a rule sets them from its context).
+    var noiseGenerator = Xoshiro256(seed: 0)
+    var actionGenerator = Xoshiro256(seed: 0)
+    /// The stream behind `ctx.rng`, `self.rng` and `math.random`.
+    var scriptRandom = RandomSource(Xoshiro256(seed: 0))
+    /// The run's network, the default weights for `add_gradient`.
+    var network: Network?
+    /// Metrics a script logged with `log(name, value)` in the current episode: name → running mean.
+    var loggedMetrics: [String: (mean: Double, count: Int)] = [:]
+    /// Backprop workspaces by network shape (for `add_gradient`).
+    private var backprops: [NetworkShape: Backprop] = [:]
+    private var scratchBuffer: UnsafeMutablePointer<Float>?
+    private var scratchCapacity = 0
+
+    deinit { scratchBuffer?.deallocate() }
+
+    /// A sandboxed state with the nrlhost API, its host types and this session attached.
+    static func makeState(limits: ScriptLimits, session: ScriptSession = ScriptSession()) -> LuaState {
+        LuaState(limits: limits, context: session, types: HostType.all, globals: { ScriptGlobals.install($0, into: $1) })
+    }
+
+    /// A Float buffer of at least `count` elements for argument conversions (reused).
+    func scratch(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > scratchCapacity {
+            scratchBuffer?.deallocate()
+            scratchBuffer = .allocate(capacity: count)
+            scratchCapacity = count
+        }
+        return scratchBuffer!
+    }
+
+    /// The backprop workspace for networks of `shape`.
+    func backprop(for shape: NetworkShape) -> Backprop {
+        if let b = backprops[shape] { return b }
+        let b = Backprop(shape: shape)
+        backprops[shape] = b
+        return b
+    }
+}
+
+/// A random stream shared between the host and scripts (`ctx.rng`, `self.rng`, noise, actions).
+public final class RandomSource {
+    public var generator: Xoshiro256
+    public init(_ generator: Xoshiro256) { self.generator = generator }
+}
