@@ -32,9 +32,7 @@ final class GradeTests: XCTestCase {
 
     /// Every sample: the instructor solution passes and the starter fails, on the private seeds.
     func testSolutionsPassAndStartersFail() throws {
-        #if DEBUG
-        throw XCTSkip("the sample assignments' wall-clock limits assume a release build (swift test -c release)")
-        #endif
+        try XCTSkipIf(isDebugBuild, "the sample assignments' wall-clock limits assume a release build (swift test -c release)")
         for name in ["np-reaching", "nrl-acrobot"] {
             let assignment = assignments.appendingPathComponent("\(name).lua").path
             let solution = assignments.appendingPathComponent("solutions/\(name).lua").path
@@ -274,3 +272,9 @@ final class GradeTests: XCTestCase {
         XCTAssertLessThan(seconds, 40, "the batch must not wait for hung submissions")
     }
 }
+
+#if DEBUG
+private let isDebugBuild = true
+#else
+private let isDebugBuild = false
+#endif
