@@ -11,6 +11,25 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("nrl, nrl-noisy, rmhl, bp, np, wp"), r.stderr)
     }
 
+    /// Without --env, an unknown rule is still named as such (not "--env is needed").
+    func testUnknownRuleWithoutEnvironmentIsNamed() throws {
+        let r = try NRLHostBinary.run(["run", "nrlx"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("nrlhost: error: unknown rule 'nrlx'; known rules: nrl, nrl-noisy, rmhl, bp, np, wp"), r.stderr)
+    }
+
+    /// Every command that runs scripts takes the same limit flags, with the same checks.
+    func testScriptLimitFlagsAreSharedAndChecked() throws {
+        for command in [["run", "--rule", "nrl", "--env", "cartpole"], ["compare", "scripts/experiments/quick.lua"],
+                        ["check", "scripts/nrl.lua"]] {
+            for (flag, value) in [("--max-seconds", "-1"), ("--max-instructions", "-5"), ("--max-memory", "-1")] {
+                let r = try NRLHostBinary.run(command + [flag, value])
+                XCTAssertEqual(r.status, 64, "\(command) \(flag) \(value): \(r.output)")
+                XCTAssertTrue(r.stderr.contains("\(flag) must be ≥ 0"), "\(command) \(flag): \(r.stderr)")
+            }
+        }
+    }
+
     func testUnknownEnvironmentListsTheKnownOnes() throws {
         let r = try NRLHostBinary.run(["run", "--rule", "nrl", "--env", "pendulum"])
         XCTAssertEqual(r.status, 64)

@@ -1,24 +1,33 @@
 import CLua
 import CLuaShim
 
-/// A Swift class scripts hold as a userdata. Declaring one here is all it takes to add a type: its
-/// tag (the first word of the userdata, which the C side checks), the name scripts see in messages
-/// and `__name`, and its methods. `LuaState` makes one locked metatable per type.
+/// The first word of every host userdata: what the type checks compare. A plain enum, so the
+/// per-call checks compare constants (no table, no reference counting).
+enum HostTag: UInt32 {
+    case vector = 0x6E72_6C01  // = NRL_TAG_VECTOR: vector.c checks it too
+    case matrices = 0x6E72_6C02
+    case pass = 0x6E72_6C03
+    case rng = 0x6E72_6C04
+}
+
+/// A Swift class scripts hold as a userdata. Declaring one here (and its tag above) is all it takes
+/// to add a type: the name scripts see in messages and `__name`, and its methods. `LuaState` makes
+/// one locked metatable per type.
 struct HostType: @unchecked Sendable {  // the methods are C function pointers to static code
-    let tag: UInt32
+    let tag: HostTag
     let name: String
     let methods: [(String, nrl_native_fn)]
     /// Vectors read and write elements in C (`vector.c`); the other types reach methods by `__index`.
     var indexedInC = false
 
-    static let vector = HostType(tag: UInt32(NRL_TAG_VECTOR), name: "vector", methods: LuaVectorAPI.methods, indexedInC: true)
-    static let matrices = HostType(tag: 0x6E72_6C02, name: "matrices", methods: LuaMatricesAPI.methods)
-    static let pass = HostType(tag: 0x6E72_6C03, name: "pass", methods: LuaPassAPI.methods)
-    static let rng = HostType(tag: 0x6E72_6C04, name: "rng", methods: LuaRandomAPI.methods)
-
     /// Every type a script state knows.
-    static let all: [HostType] = [.vector, .matrices, .pass, .rng]
+    static let all: [HostType] = [
+        HostType(tag: .vector, name: "vector", methods: LuaVectorAPI.methods, indexedInC: true),
+        HostType(tag: .matrices, name: "matrices", methods: LuaMatricesAPI.methods),
+        HostType(tag: .pass, name: "pass", methods: LuaPassAPI.methods),
+        HostType(tag: .rng, name: "rng", methods: LuaRandomAPI.methods),
+    ]
 
-    /// The type with `tag`, for messages.
-    static func named(tag: UInt32) -> HostType? { all.first { $0.tag == tag } }
+    /// The name of the type with `tag`, for messages.
+    static func name(of tag: HostTag) -> String { all.first { $0.tag == tag }!.name }
 }

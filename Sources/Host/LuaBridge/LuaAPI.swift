@@ -83,8 +83,8 @@ enum LuaAPI {
 
     /// Pushes `object` as a new userdata of `type`, with `userValues` user values (each an empty
     /// table). `bytes`: host memory it holds, already charged with `charge`, released by `__gc`.
-    static func push(_ s: LuaState, _ object: AnyObject, type: HostType, userValues: Int32 = 0, bytes: Int = 0) {
-        let tag = type.tag
+    static func push(_ s: LuaState, _ object: AnyObject, type: HostTag, userValues: Int32 = 0, bytes: Int = 0) {
+        let tag = type.rawValue
         let p = lua_newuserdatauv(s.L, MemoryLayout<nrl_object>.size, userValues)!
         p.assumingMemoryBound(to: nrl_object.self).pointee =
             nrl_object(tag: tag, object: Unmanaged.passRetained(object).toOpaque(), bytes: bytes)
@@ -101,9 +101,9 @@ enum LuaAPI {
                            isDouble: Bool, writable: Bool, bytes: Int = 0) {
         let p = lua_newuserdatauv(s.L, MemoryLayout<nrl_vector>.size, 0)!
         p.assumingMemoryBound(to: nrl_vector.self).pointee = nrl_vector(
-            tag: HostType.vector.tag, object: Unmanaged.passRetained(owner).toOpaque(), bytes: bytes, data: data,
+            tag: HostTag.vector.rawValue, object: Unmanaged.passRetained(owner).toOpaque(), bytes: bytes, data: data,
             count: Int32(count), is_double: isDouble ? 1 : 0, writable: writable ? 1 : 0)
-        s.pushRef(s.types[HostType.vector.tag]!.metatable)
+        s.pushRef(s.types[HostTag.vector.rawValue]!.metatable)
         lua_setmetatable(s.L, -2)
     }
 
@@ -125,8 +125,8 @@ enum LuaAPI {
 
     /// The Swift object of a userdata of `hostType` at `index`, or nil.
     @inline(__always)
-    static func object<T: AnyObject>(_ L: OpaquePointer, _ index: Int32, _ hostType: HostType, as type: T.Type) -> T? {
-        guard let raw = nrl_object_at(L, index, hostType.tag) else { return nil }
+    static func object<T: AnyObject>(_ L: OpaquePointer, _ index: Int32, _ tag: HostTag, as type: T.Type) -> T? {
+        guard let raw = nrl_object_at(L, index, tag.rawValue) else { return nil }
         return Unmanaged<T>.fromOpaque(raw).takeUnretainedValue()
     }
 }
@@ -169,8 +169,8 @@ struct LuaArguments {
     /// Runs `body` with the host object at `i` (checked), without reference counting: the userdata
     /// on the Lua stack keeps it alive for the whole call.
     @inline(__always)
-    func with<T: AnyObject, R>(_ i: Int32, _ hostType: HostType, _ type: T.Type, _ body: (T) throws -> R) throws -> R {
-        guard let raw = nrl_object_at(L, i, hostType.tag) else { throw expected(i, hostType.name) }
+    func with<T: AnyObject, R>(_ i: Int32, _ tag: HostTag, _ type: T.Type, _ body: (T) throws -> R) throws -> R {
+        guard let raw = nrl_object_at(L, i, tag.rawValue) else { throw expected(i, HostType.name(of: tag)) }
         return try Unmanaged<T>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 

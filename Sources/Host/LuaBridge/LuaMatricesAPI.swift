@@ -45,7 +45,7 @@ enum LuaMatricesAPI {
                 guard sigma > 0 else { throw LuaCallFailure.argument(5, "noise level sigma must be > 0, got \(sigma)") }
                 try a.withPass(4) { noisy in
                     try sameShape(a, 4, m.shape, noisy.shape)
-                    a.withSession { noisy.drawNoise(sigma: sigma, &$0.noiseGenerator) }
+                    a.withSession { noisy.drawNoise(sigma: sigma, &$0.noise.generator.pointee) }
                     noisy.computeNoisy(sharingFirstLayerWith: clean, m)
                 }
             }
@@ -64,7 +64,7 @@ enum LuaMatricesAPI {
             guard sigma > 0 else { throw LuaCallFailure.argument(4, "noise level sigma must be > 0, got \(sigma)") }
             try a.withPass(3) { p in
                 try sameShape(a, 3, m.shape, p.shape)
-                a.withSession { p.drawNoise(sigma: sigma, &$0.noiseGenerator) }
+                a.withSession { p.drawNoise(sigma: sigma, &$0.noise.generator.pointee) }
                 if a.isNone(5) {
                     p.compute(m, observation: obs, noisy: true)
                     return
@@ -172,7 +172,7 @@ enum LuaMatricesAPI {
         let m = try a.matrices(1)
         let sigma = try a.finiteNumber(2)
         guard sigma >= 0 else { throw LuaCallFailure.argument(2, "sigma must be ≥ 0, got \(sigma)") }
-        a.withSession { m.fillNormal(sigma: sigma, &$0.noiseGenerator) }
+        a.withSession { m.fillNormal(sigma: sigma, &$0.noise.generator.pointee) }
         return 0
     }
 

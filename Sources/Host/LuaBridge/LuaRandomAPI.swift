@@ -14,10 +14,10 @@ enum LuaRandomAPI {
     /// rng:uniform([a, b]) → u in [0, 1) or [a, b).
     static func uniform(_ a: LuaArguments, _ r: RandomSource, first: Int32) throws -> Int32 {
         if a.isNone(first) {
-            a.push(r.generator.nextDouble())
+            a.push(r.generator.pointee.nextDouble())
         } else {
             let low = try a.finiteNumber(first), high = try a.finiteNumber(first + 1)
-            a.push(r.generator.uniform(low, high))
+            a.push(r.generator.pointee.uniform(low, high))
         }
         return 1
     }
@@ -26,7 +26,7 @@ enum LuaRandomAPI {
     static func normal(_ a: LuaArguments) throws -> Int32 {
         let r = try a.random(1)
         let mean = try a.optionalNumber(2, 0), sd = try a.optionalNumber(3, 1)
-        a.push(mean + sd * Gaussian.sample(&r.generator))
+        a.push(mean + sd * Gaussian.sample(&r.generator.pointee))
         return 1
     }
 
@@ -39,11 +39,11 @@ enum LuaRandomAPI {
         // Lemire-free rejection: exact and simple; spans are small.
         let draw: UInt64
         if span == 0 {
-            draw = r.generator.next()
+            draw = r.generator.pointee.next()
         } else {
             let limit = UInt64.max - UInt64.max % span
-            var x = r.generator.next()
-            while x >= limit { x = r.generator.next() }
+            var x = r.generator.pointee.next()
+            while x >= limit { x = r.generator.pointee.next() }
             draw = x % span
         }
         a.push(low &+ Int(truncatingIfNeeded: draw))
@@ -57,7 +57,7 @@ enum LuaRandomAPI {
             if a.isNone(1) { return try uniform(a, r, first: 1) }
             // math.random(0): a random integer with all bits random, as in Lua 5.4.
             if a.isNone(2), (try? a.integer(1)) == 0 {
-                a.push(Int(Int64(bitPattern: r.generator.next())))
+                a.push(Int(Int64(bitPattern: r.generator.pointee.next())))
                 return 1
             }
             return try integer(a, r, first: 1)

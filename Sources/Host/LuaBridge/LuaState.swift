@@ -40,7 +40,7 @@ public final class LuaState {
         limitsPointer.pointee.host = Unmanaged.passUnretained(self).toOpaque()
         nrl_open_libraries(L)
         nrl_push_traceback_handler(L)
-        for type in types { self.types[type.tag] = (type, LuaAPI.makeMetatable(self, type)) }
+        for type in types { self.types[type.tag.rawValue] = (type, LuaAPI.makeMetatable(self, type)) }
         LuaWatchdog.shared.watch(limitsPointer)
     }
 

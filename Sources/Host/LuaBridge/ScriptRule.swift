@@ -101,8 +101,8 @@ final class ScriptRule: LearningRule {
         self.context = context
         let session = ScriptSession()
         session.network = context.network
-        session.noiseGenerator = context.noiseRandom
-        session.actionGenerator = context.actionRandom
+        session.noise.generator.pointee = context.noiseRandom
+        session.actions.generator.pointee = context.actionRandom
         session.scriptRandom = RandomSource(context.scriptRandom)
         self.session = session
         let s = ScriptSession.makeState(limits: options.limits, session: session)

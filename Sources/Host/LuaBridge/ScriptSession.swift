@@ -6,8 +6,8 @@ import NRLCore
 /// through their arguments (`LuaArguments.session`).
 final class ScriptSession {
     /// The streams node noise and actions are drawn from (a rule sets them from its context).
-    var noiseGenerator = Xoshiro256(seed: 0)
-    var actionGenerator = Xoshiro256(seed: 0)
+    let noise = RandomSource(Xoshiro256(seed: 0))
+    let actions = RandomSource(Xoshiro256(seed: 0))
     /// The stream behind `ctx.rng`, `self.rng` and `math.random`.
     var scriptRandom = RandomSource(Xoshiro256(seed: 0))
     /// The run's network, the default weights for `add_gradient`.
@@ -46,7 +46,15 @@ final class ScriptSession {
 }
 
 /// A random stream shared between the host and scripts (`ctx.rng`, `self.rng`, noise, actions).
+/// The generator lives in memory this object owns and is drawn from through the pointer: a class
+/// property passed `inout` would cost a run-time exclusivity check at every draw.
 public final class RandomSource {
-    public var generator: Xoshiro256
-    public init(_ generator: Xoshiro256) { self.generator = generator }
+    public let generator: UnsafeMutablePointer<Xoshiro256>
+
+    public init(_ generator: Xoshiro256) {
+        self.generator = .allocate(capacity: 1)
+        self.generator.initialize(to: generator)
+    }
+
+    deinit { generator.deallocate() }
 }

@@ -123,11 +123,9 @@ lua_CFunction nrl_cocreate_function(void);
 
 /* ---------- host objects as userdata ---------- */
 /* Every host object crosses into Lua as a full userdata that starts with a tag naming its type;
-   only the host creates full userdata, so a tag check is a complete type check. */
-enum {
-    NRL_TAG_VECTOR = 0x6E726C01, NRL_TAG_MATRICES = 0x6E726C02, NRL_TAG_PASS = 0x6E726C03,
-    NRL_TAG_RANDOM = 0x6E726C04,
-};
+   only the host creates full userdata, so a tag check is a complete type check. The tags are
+   declared in Swift (HostTag in LuaBridge/HostType.swift); C needs only the vector's, for vector.c. */
+enum { NRL_TAG_VECTOR = 0x6E726C01 };
 
 typedef struct nrl_object {
     unsigned int tag;
