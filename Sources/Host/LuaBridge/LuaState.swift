@@ -10,7 +10,7 @@ import Foundation
 /// Scripts run as text only, in an environment that holds only the allowed library functions and
 /// the nrlhost API; a memory cap, a per-call instruction budget and a per-call clock stop runaway
 /// code with a message naming the script line. Swift calls Lua only through `call` (a protected
-/// call); Swift functions called from Lua report errors by return code (see CLua/shim.h).
+/// call); Swift functions called from Lua report errors by return code (see CLua/Shim/trampoline.c).
 public final class LuaState {
     let L: OpaquePointer
     private let limitsPointer: UnsafeMutablePointer<nrl_limits>

@@ -3,7 +3,7 @@ import CLua
 import CLuaShim
 
 /// `vector`: a run of numbers, Float32 (observations, views of passes) or Double (probabilities,
-/// vectors scripts make). Indexing `v[i]`, `#v` and `tostring(v)` are done in C (CLua/shim.h);
+/// vectors scripts make). Indexing `v[i]`, `#v` and `tostring(v)` are done in C (CLua/Shim/vector.c);
 /// the methods below do the arithmetic natively, in Double.
 enum LuaVectorAPI {
     static let methods: [(String, nrl_native_fn)] = [
