@@ -64,7 +64,7 @@ final class BrokenScriptTests: XCTestCase {
         Case(name: "stop_the_collector", source: "collectgarbage('stop')\nreturn rule { act = function() return 1 end, learn = function() end }\n",
              expect: ["FILE:1:", "collectgarbage('stop') is not allowed"]),
         Case(name: "missing_act", source: "return rule {\n  name = 'lazy',\n  learn = function() end,\n}\n",
-             expect: ["FILE:1:", "rule needs act = function(ctx, obs) returning an action, got nil"]),
+             expect: ["FILE:1:", "rule needs act = function(ctx, obs) returning an action"]),
         Case(name: "not_a_rule", source: "return 42\n", expect: ["FILE:", "must end with `return rule { … }`", "it returned 42"]),
         Case(name: "bad_params", source: "return rule {\n  params = { lr = {} },\n  act = function() return 1 end, learn = function() end }\n",
              expect: ["FILE:1:", "params.lr must be a number or a string"]),

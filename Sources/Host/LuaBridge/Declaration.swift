@@ -2,8 +2,9 @@ import NRLCore
 import CLua
 import CLuaShim
 
-/// Reads the table a script returns (`rule { … }` or `env { … }`), checking each field's type and
-/// naming the declaration's line in every complaint.
+/// The table a script returns (`rule { … }` or `env { … }`) on the stack of its state: decoded into a
+/// declaration struct (`decode`), with the line of the declaration in every complaint; hooks are
+/// taken from it as function references.
 struct Declaration {
     let state: LuaState
     /// Absolute stack index of the table.
@@ -39,41 +40,14 @@ struct Declaration {
     @discardableResult
     func push(_ key: String) -> Int32 { state.rawField(index, key) }
 
-    func string(_ key: String) throws -> String? {
-        defer { state.pop() }
-        switch push(key) {
-        case LUA_TNIL: return nil
-        case LUA_TSTRING: return String(cString: nrl_lua_tostring(state.L, -1))
-        default: throw failure("\(key) must be a string, got \(state.describe(-1))")
+    /// The declared table decoded as `T` by `LuaValueDecoder` (types, unknown fields, `validate`);
+    /// every mistake is located at the declaration's line.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        do {
+            return try LuaValueDecoder().decode(T.self, from: state.value(at: index), root: kind)
+        } catch let error as DeclarationError {
+            throw error.located(at: site)
         }
-    }
-
-    func integer(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
-        defer { state.pop() }
-        if push(key) == LUA_TNIL { return nil }
-        var isInteger: Int32 = 0
-        let v = nrl_lua_tointeger(state.L, -1, &isInteger)
-        guard lua_type(state.L, -1) == LUA_TNUMBER, isInteger != 0, range.contains(Int(v)) else {
-            throw failure("\(key) must be an integer in \(range.lowerBound)...\(range.upperBound), got \(state.describe(-1))")
-        }
-        return Int(v)
-    }
-
-    func boolean(_ key: String) throws -> Bool? {
-        defer { state.pop() }
-        switch push(key) {
-        case LUA_TNIL: return nil
-        case LUA_TBOOLEAN: return lua_toboolean(state.L, -1) != 0
-        default: throw failure("\(key) must be true or false, got \(state.describe(-1))")
-        }
-    }
-
-    func choice(_ key: String, _ options: [String]) throws -> String? {
-        guard let v = try string(key) else { return nil }
-        guard options.contains(v) else {
-            throw failure("\(key) must be one of " + options.map { "\"\($0)\"" }.joined(separator: ", ") + ", got \"\(v)\"")
-        }
-        return v
     }
 
     /// A registry reference to function field `key` (nil when absent and not required).
@@ -115,6 +89,18 @@ public enum ScriptKind: String, Sendable {
 
 /// Declarative files (experiments, assignments) read as plain values.
 public enum DeclarationFile {
+    /// Runs the script at `path` in a fresh sandbox and decodes the `kind { … }` table it returns as
+    /// `T` (see `LuaValueDecoder`). Returns the value and "file:line" of its declaration; every
+    /// mistake is a `ScriptError` there.
+    public static func load<T: Decodable>(_ type: T.Type, path: String, kind: String, limits: ScriptLimits) throws -> (value: T, site: String) {
+        let (value, site) = try read(path: path, kind: kind, limits: limits)
+        do {
+            return (try LuaValueDecoder().decode(T.self, from: value, root: kind), site)
+        } catch let error as DeclarationError {
+            throw error.located(at: site)
+        }
+    }
+
     /// Runs the script at `path` in a fresh sandbox and copies the `kind { … }` table it returns.
     /// Returns the table and "file:line" of its declaration, for messages.
     public static func read(path: String, kind: String, limits: ScriptLimits) throws -> (value: LuaValue, site: String) {

@@ -2,8 +2,8 @@ import NRLCore
 import CLua
 import CLuaShim
 
-/// A plain Lua value copied out of a state: what declarative files (experiments, assignments)
-/// are read as, so that their checking is ordinary Swift.
+/// A plain Lua value copied out of a state: what declarations are read as (`LuaValueDecoder`), so
+/// that their checking is ordinary Swift.
 public indirect enum LuaValue: Equatable, Sendable, CustomStringConvertible {
     case boolean(Bool)
     case integer(Int)
@@ -11,7 +11,8 @@ public indirect enum LuaValue: Equatable, Sendable, CustomStringConvertible {
     case string(String)
     /// The array part (1…n) and the named fields.
     case table([LuaValue], [String: LuaValue])
-    /// Something that is not data (a function, a host object).
+    /// Something that is not data, by its type name: "function", a host object's "matrices", or
+    /// "nil" for a hole in a list.
     case other(String)
 
     public var description: String {
@@ -21,6 +22,7 @@ public indirect enum LuaValue: Equatable, Sendable, CustomStringConvertible {
         case .number(let d): return String(d)
         case .string(let s): return "\"\(s)\""
         case .table: return "a table"
+        case .other("nil"): return "nil"
         case .other(let t): return "a \(t)"
         }
     }

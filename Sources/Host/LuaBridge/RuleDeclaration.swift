@@ -1,6 +1,4 @@
 import NRLCore
-import CLua
-import CLuaShim
 import Foundation
 
 /// What a rule script declares:
@@ -15,155 +13,190 @@ import Foundation
 ///       setup = function(ctx) … end, begin_episode = function(ctx) … end,
 ///       act = function(ctx, obs) … return action end, learn = function(ctx, rpe) … end,
 ///     }
+///
+/// `Table` is the declaration as decoded (`LuaValueDecoder`: a field it does not have is an error);
+/// the environment names are then resolved (`DeclarationResolver`, paths against the rule's folder)
+/// and the per-environment parameter values checked against `params`.
 struct RuleDeclaration {
     var name: String
     var summary: String
     var parameters: [ParameterSpec]
     var schedule: LearningSchedule
+    /// The default environment: a registry id, or an environment script's path (resolved against
+    /// the rule file's folder).
     var environment: String?
     var defaults: RuleDefaults
+    /// By environment: registry ids and resolved script paths.
     var perEnvironment: [String: RuleDefaults]
 
+    /// The table as the script declares it.
+    struct Table: Decodable, DeclarationFieldUsage, DeclarationValidating {
+        var name: String?
+        var summary: String?
+        var params: [String: Parameter]?
+        var learns: LearningSchedule?
+        var env: String?
+        var hidden: Int?
+        var layers: Int?
+        var episodes: Int?
+        var defaults: [String: Overrides]?
+        var setup: LuaFunctionMarker?
+        var beginEpisode: LuaFunctionMarker?
+        var act: LuaFunctionMarker
+        var learn: LuaFunctionMarker
+
+        enum CodingKeys: String, CodingKey {
+            case name, summary, params, learns, env, hidden, layers, episodes, defaults, setup
+            case beginEpisode = "begin_episode"
+            case act, learn
+        }
+
+        static let usage = [
+            "act": "function(ctx, obs) returning an action", "learn": "function(ctx, rpe)",
+            "setup": "function(ctx)", "begin_episode": "function(ctx)",
+            "params": "{ name = default, … }", "defaults": "{ environment = { param = value, hidden =, layers =, episodes = } }",
+        ]
+
+        func validate(at path: FieldPath) throws {
+            try Overrides.check(hidden: hidden, layers: layers, episodes: episodes, at: path)
+        }
+    }
+
+    /// One entry of `params`: `name = default` or `name = { default, min =, max =, choices =, help = }`.
+    struct Parameter: Decodable, DeclarationValidating {
+        var value: LuaScalar
+        var minimum: Double?
+        var maximum: Double?
+        var choices: [String]?
+        var help: String?
+
+        enum CodingKeys: String, CodingKey { case min, max, choices, help }
+
+        static let forms = "a number or a string (or { default, min =, max =, choices =, help = })"
+
+        init(from decoder: any Decoder) throws {
+            guard case .table? = decoder.luaValue else {
+                value = try decoder.expecting(Self.forms) { try decoder.singleValueContainer().decode(LuaScalar.self) }
+                return
+            }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            minimum = try c.decodeIfPresent(Double.self, forKey: .min)
+            maximum = try c.decodeIfPresent(Double.self, forKey: .max)
+            choices = try c.decodeIfPresent([String].self, forKey: .choices)
+            help = try c.decodeIfPresent(String.self, forKey: .help)
+            var list = try decoder.unkeyedContainer()
+            guard !list.isAtEnd else { throw decoder.fieldPath.error("must be \(Self.forms), got a table without a default") }
+            value = try list.decode(LuaScalar.self)
+        }
+
+        func validate(at path: FieldPath) throws {
+            if let minimum, let maximum, minimum > maximum {
+                throw path.problem("min \(minimum) is above max \(maximum)")
+            }
+            switch value {
+            case .string(let s):
+                guard minimum == nil, maximum == nil else { throw path.problem("min and max are for numbers, but the default is \"\(s)\"") }
+                if let choices, !choices.contains(s) { throw path.problem("default \"\(s)\" is not one of its choices") }
+            case .integer(let i):
+                guard choices == nil else { throw path.problem("choices are for strings, but the default is \(i)") }
+                let range = integerRange
+                guard range.contains(i) else { throw path.problem("default \(i) is outside \(range.lowerBound)...\(range.upperBound)") }
+            case .real(let v):
+                guard choices == nil else { throw path.problem("choices are for strings, but the default is \(v)") }
+                guard v.isFinite, realRange.contains(v) else { throw path.problem("default \(v) is outside \(realRange)") }
+            }
+        }
+
+        private var integerRange: ClosedRange<Int> {
+            let clamp = { (x: Double) in Int(max(-1e15, min(1e15, x.rounded()))) }
+            return (minimum.map(clamp) ?? -Int(Int32.max))...(maximum.map(clamp) ?? Int(Int32.max))
+        }
+
+        private var realRange: ClosedRange<Double> {
+            (minimum ?? -Double.greatestFiniteMagnitude)...(maximum ?? Double.greatestFiniteMagnitude)
+        }
+
+        /// The parameter's spec. Only Lua integers (1, 42) make integer parameters; 1.0 or 1e3 are real numbers.
+        func spec(_ name: String) -> ParameterSpec {
+            switch value {
+            case .integer(let i): return ParameterSpec(name, .integer(integerRange), default: .integer(i), help: help ?? "")
+            case .real(let v): return ParameterSpec(name, .real(realRange), default: .real(v), help: help ?? "")
+            case .string(let s):
+                if let choices { return ParameterSpec(name, .choice(choices), default: .choice(s), help: help ?? "") }
+                return ParameterSpec(name, .text, default: .choice(s), help: help ?? "")
+            }
+        }
+    }
+
+    /// One entry of `defaults`: `envname = { param = value, hidden =, layers =, episodes = }`.
+    struct Overrides: Decodable, DeclarationValidating {
+        var hidden: Int?
+        var layers: Int?
+        var episodes: Int?
+        /// The other fields: parameter values, checked against `params` once those are known.
+        var parameters: [String: LuaScalar] = [:]
+
+        static let shape: Set<String> = ["hidden", "layers", "episodes"]
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: FieldKey.self)
+            hidden = try c.decodeIfPresent(Int.self, forKey: "hidden")
+            layers = try c.decodeIfPresent(Int.self, forKey: "layers")
+            episodes = try c.decodeIfPresent(Int.self, forKey: "episodes")
+            for key in c.allKeys where !Self.shape.contains(key.stringValue) {
+                parameters[key.stringValue] = try c.decode(LuaScalar.self, forKey: key)
+            }
+        }
+
+        func validate(at path: FieldPath) throws {
+            try Self.check(hidden: hidden, layers: layers, episodes: episodes, at: path)
+        }
+
+        static func check(hidden: Int?, layers: Int?, episodes: Int?, at path: FieldPath) throws {
+            try path.field("hidden").check(hidden, in: 1...65_536)
+            try path.field("layers").check(layers, in: 1...64)
+            try path.field("episodes").check(episodes, in: 1...Int(Int32.max))
+        }
+    }
+
     init(_ d: Declaration, path: String) throws {
-        name = try d.string("name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        summary = try d.string("summary") ?? "Lua rule \(path)"
-        schedule = try d.choice("learns", LearningSchedule.allCases.map(\.rawValue)).flatMap(LearningSchedule.init) ?? .byTask
-        if let env = try d.string("env") {
-            let names = EnvironmentRegistry.withScripts()
-            guard let canonical = names.canonicalName(env) else {
-                throw d.failure("env = \"\(env)\" is not an environment; known: \(names.knownNames)")
+        let table = try d.decode(Table.self)
+        let root = FieldPath(d.kind)
+        name = table.name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        summary = table.summary ?? "Lua rule \(path)"
+        schedule = table.learns ?? .byTask
+        parameters = (table.params ?? [:]).map { $0.value.spec($0.key) }.sorted { $0.name < $1.name }
+        defaults = RuleDefaults(hidden: table.hidden, layers: table.layers, episodes: table.episodes)
+        let resolver = DeclarationResolver(declaringFile: path, environments: .withScripts())
+        do {
+            environment = try table.env.map { try resolver.environment($0, at: root.field("env")).canonical }
+            perEnvironment = try Self.perEnvironment(table.defaults ?? [:], parameters, resolver, at: root.field("defaults"))
+        } catch let error as DeclarationError {
+            throw error.located(at: d.site)
+        }
+    }
+
+    /// `defaults` by environment (registry ids, script paths), each parameter checked against `params`.
+    private static func perEnvironment(_ table: [String: Overrides], _ specs: [ParameterSpec], _ resolver: DeclarationResolver,
+                                       at path: FieldPath) throws -> [String: RuleDefaults] {
+        var result: [String: RuleDefaults] = [:], keyOf: [String: String] = [:]
+        for key in table.keys.sorted() {
+            let overrides = table[key]!, at = path.field(key)
+            let env = try resolver.environment(key, at: at)
+            if let other = keyOf[env.canonical] {
+                throw path.problem("environment '\(key)' is listed twice (as '\(other)' and '\(key)')")
             }
-            environment = canonical
-        }
-        defaults = RuleDefaults(hidden: try d.integer("hidden", 1...65_536), layers: try d.integer("layers", 1...64),
-                                episodes: try d.integer("episodes", 1...Int(Int32.max)))
-        parameters = try Self.readParameters(d)
-        perEnvironment = try Self.readPerEnvironment(d, parameters)
-        for hook in ["act", "learn"] where d.push(hook) != LUA_TFUNCTION {
-            defer { d.state.pop() }
-            let usage = hook == "act" ? "function(ctx, obs) returning an action" : "function(ctx, rpe)"
-            throw d.failure("rule needs \(hook) = \(usage), got \(d.state.describe(-1))")
-        }
-        d.state.pop()
-    }
-
-    /// params = { name = default | { default, min =, max =, choices =, help = } }
-    private static func readParameters(_ d: Declaration) throws -> [ParameterSpec] {
-        let s = d.state, L = s.L
-        guard d.push("params") != LUA_TNIL else { s.pop(); return [] }
-        defer { s.pop() }
-        guard lua_type(L, -1) == LUA_TTABLE else { throw d.failure("params must be a table of name = default, got \(s.describe(-1))") }
-        let table = s.top
-        var specs: [ParameterSpec] = []
-        lua_pushnil(L)
-        while lua_next(L, table) != 0 {
-            defer { s.pop() }
-            guard lua_type(L, -2) == LUA_TSTRING else { throw d.failure("params: every key must be a name, got \(s.describe(-2))") }
-            let name = String(cString: nrl_lua_tostring(L, -2))
-            specs.append(try parameter(d, name: name))
-        }
-        return specs.sorted { $0.name < $1.name }
-    }
-
-    /// The parameter whose declaration is on top of the stack.
-    private static func parameter(_ d: Declaration, name: String) throws -> ParameterSpec {
-        let s = d.state, L = s.L
-        var help = "", minimum: Double?, maximum: Double?, choices: [String]?
-        let value: Int32
-        if lua_type(L, -1) == LUA_TTABLE {
-            let t = s.top
-            if s.rawField(t, "help") == LUA_TSTRING { help = String(cString: nrl_lua_tostring(L, -1)) }
-            s.pop()
-            if s.rawField(t, "min") == LUA_TNUMBER { minimum = nrl_lua_tonumber(L, -1) }
-            s.pop()
-            if s.rawField(t, "max") == LUA_TNUMBER { maximum = nrl_lua_tonumber(L, -1) }
-            s.pop()
-            if s.rawField(t, "choices") == LUA_TTABLE {
-                choices = (1...max(1, Int(lua_rawlen(L, -1)))).compactMap { k in
-                    lua_rawgeti(L, -1, lua_Integer(k))
-                    defer { s.pop() }
-                    return lua_type(L, -1) == LUA_TSTRING ? String(cString: nrl_lua_tostring(L, -1)) : nil
+            keyOf[env.canonical] = key
+            let unknown = overrides.parameters.keys.filter { name in !specs.contains { $0.name == name } }
+            guard unknown.isEmpty else { throw at.unknownFields(unknown, valid: Overrides.shape.sorted() + specs.map(\.name)) }
+            var values = RuleDefaults(hidden: overrides.hidden, layers: overrides.layers, episodes: overrides.episodes)
+            for (name, value) in overrides.parameters {
+                let spec = specs.first { $0.name == name }!
+                do { values.parameters[name] = try spec.parse(value.text) } catch let e as ParameterError {
+                    throw at.field(name).problem(e.description)
                 }
             }
-            s.pop()
-            lua_rawgeti(L, t, 1)
-            value = s.top
-        } else {
-            lua_pushvalue(L, -1)
-            value = s.top
-        }
-        defer { s.pop() }
-        if let minimum, let maximum, minimum > maximum {
-            throw d.failure("params.\(name): min \(minimum) is above max \(maximum)")
-        }
-        switch lua_type(L, value) {
-        case LUA_TNUMBER:
-            // Only Lua integers (1, 42) make integer parameters; 1.0 or 1e3 are real numbers.
-            if nrl_lua_isinteger_value(L, value) != 0 {
-                var isInteger: Int32 = 0
-                let i = Int(nrl_lua_tointeger(L, value, &isInteger))
-                let clamp = { (x: Double) in Int(max(-1e15, min(1e15, x.rounded()))) }
-                let range = (minimum.map(clamp) ?? -Int(Int32.max))...(maximum.map(clamp) ?? Int(Int32.max))
-                guard range.contains(i) else { throw d.failure("params.\(name): default \(i) is outside \(range.lowerBound)...\(range.upperBound)") }
-                return ParameterSpec(name, .integer(range), default: .integer(i), help: help)
-            }
-            let v = nrl_lua_tonumber(L, value)
-            let range = (minimum ?? -Double.greatestFiniteMagnitude)...(maximum ?? Double.greatestFiniteMagnitude)
-            guard v.isFinite, range.contains(v) else { throw d.failure("params.\(name): default \(v) is outside \(range)") }
-            return ParameterSpec(name, .real(range), default: .real(v), help: help)
-        case LUA_TSTRING:
-            let v = String(cString: nrl_lua_tostring(L, value))
-            if let choices {
-                guard choices.contains(v) else { throw d.failure("params.\(name): default \"\(v)\" is not one of its choices") }
-                return ParameterSpec(name, .choice(choices), default: .choice(v), help: help)
-            }
-            return ParameterSpec(name, .text, default: .choice(v), help: help)
-        default:
-            throw d.failure("params.\(name) must be a number or a string (or { default, min =, max =, choices =, help = }), got \(s.describe(value))")
-        }
-    }
-
-    /// defaults = { envname = { param = value, hidden =, layers =, episodes = } }
-    private static func readPerEnvironment(_ d: Declaration, _ specs: [ParameterSpec]) throws -> [String: RuleDefaults] {
-        let s = d.state, L = s.L
-        guard d.push("defaults") != LUA_TNIL else { s.pop(); return [:] }
-        defer { s.pop() }
-        guard lua_type(L, -1) == LUA_TTABLE else { throw d.failure("defaults must be a table of environment = { … }, got \(s.describe(-1))") }
-        let table = s.top
-        var result: [String: RuleDefaults] = [:]
-        lua_pushnil(L)
-        while lua_next(L, table) != 0 {
-            defer { s.pop() }
-            guard lua_type(L, -2) == LUA_TSTRING, lua_type(L, -1) == LUA_TTABLE else {
-                throw d.failure("defaults: expected environment = { … }, got \(s.describe(-2))")
-            }
-            // A builtin's name, or an environment script's declared name.
-            let key = String(cString: nrl_lua_tostring(L, -2))
-            let env = EnvironmentRegistry.builtin.canonicalName(key) ?? key
-            var values = RuleDefaults()
-            let entry = s.top
-            lua_pushnil(L)
-            while lua_next(L, entry) != 0 {
-                defer { s.pop() }
-                guard lua_type(L, -2) == LUA_TSTRING else { throw d.failure("defaults.\(env): keys must be names") }
-                let key = String(cString: nrl_lua_tostring(L, -2))
-                var isInteger: Int32 = 0
-                let integer = nrl_lua_tointeger(L, -1, &isInteger)
-                switch key {
-                case "hidden", "layers", "episodes":
-                    guard isInteger != 0, integer >= 1 else { throw d.failure("defaults.\(env).\(key) must be a positive integer") }
-                    if key == "hidden" { values.hidden = Int(integer) } else if key == "layers" { values.layers = Int(integer) } else { values.episodes = Int(integer) }
-                default:
-                    guard let spec = specs.first(where: { $0.name == key }) else {
-                        throw d.failure("defaults.\(env).\(key): the rule has no parameter '\(key)' (params: \(specs.map(\.name).joined(separator: ", ")))")
-                    }
-                    let text = lua_type(L, -1) == LUA_TSTRING ? String(cString: nrl_lua_tostring(L, -1)) : s.describe(-1)
-                    do { values.parameters[key] = try spec.parse(text) } catch let e as ParameterError {
-                        throw d.failure("defaults.\(env): \(e.description)")
-                    }
-                }
-            }
-            result[env] = values
+            result[env.canonical] = values
         }
         return result
     }
@@ -171,7 +204,9 @@ struct RuleDeclaration {
     /// The defaults for `environment`: the top-level ones, then the environment's own.
     func defaults(for environment: String) -> RuleDefaults {
         var d = defaults
-        if let e = perEnvironment[environment] {
+        // A script given by any path (relative to the current directory) finds the entry of its file.
+        let key = ScriptEnvironment.isScript(environment) ? URL(fileURLWithPath: environment).standardized.path : environment
+        if let e = perEnvironment[environment] ?? perEnvironment[key] {
             d.parameters.merge(e.parameters) { _, new in new }
             d.hidden = e.hidden ?? d.hidden
             d.layers = e.layers ?? d.layers

@@ -13,6 +13,7 @@ import Foundation
 ///       step = function(self, action) … return obs, reward, terminated, truncated [, info] end,
 ///     }
 ///
+/// The declaration is read by `EnvironmentDeclaration`: a field it does not have is an error.
 /// Actions are 1…actions in Lua (Gymnasium's action + 1). `self` is the declared table, with
 /// `self.rng`, the run's environment stream. Observations (a table or a vector) become Float32, as
 /// in Gymnasium; continuing tasks end a trial with `info.new_trial = true`.
@@ -54,20 +55,7 @@ public final class ScriptEnvironment: Environment {
     public static func isScript(_ name: String) -> Bool { name.hasSuffix(".lua") }
 
     private static func summary(_ d: Declaration, path: String) throws -> Summary {
-        let name = try d.string("name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        guard let observations = try d.integer("observations", 1...65_536) else {
-            throw d.failure("env needs observations = the observation size (an integer)")
-        }
-        guard let actions = try d.integer("actions", 1...65_536) else {
-            throw d.failure("env needs actions = the number of actions (an integer)")
-        }
-        let timing = try d.choice("reward", ["delayed", "immediate"]).flatMap(RewardTiming.init) ?? .delayed
-        let continuing = try d.boolean("continuing") ?? false
-        let maxSteps = try d.integer("max_steps", 1...Int(Int32.max))
-        let info = EnvironmentInfo(name: name, observationSize: observations, actionCount: actions,
-                                   rewardTiming: timing, continuing: continuing, maxEpisodeSteps: maxSteps)
-        let defaults = EnvironmentDefaults(hidden: try d.integer("hidden", 1...65_536), episodes: try d.integer("episodes", 1...Int(Int32.max)))
-        return Summary(info: info, defaults: defaults)
+        try d.decode(EnvironmentDeclaration.self).summary(path: path)
     }
 
     /// The environment of `path`, drawing from `random` (the run's environment stream); the registry

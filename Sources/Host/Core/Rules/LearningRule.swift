@@ -45,7 +45,7 @@ public struct RuleContext {
 }
 
 /// When a rule learns.
-public enum LearningSchedule: String, Sendable, CaseIterable {
+public enum LearningSchedule: String, Sendable, CaseIterable, Codable {
     /// Every step on immediate-reward tasks, once per episode on delayed ones.
     case byTask = "auto"
     case everyStep = "step"

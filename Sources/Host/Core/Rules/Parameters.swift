@@ -62,7 +62,10 @@ public struct ParameterSpec: Sendable {
         switch kind {
         case .real(let r):
             if r == ParameterSpec.positive { return "a number > 0" }
-            if r.upperBound == .greatestFiniteMagnitude { return "a number ≥ \(r.lowerBound)" }
+            let noMinimum = r.lowerBound == -.greatestFiniteMagnitude, noMaximum = r.upperBound == .greatestFiniteMagnitude
+            if noMinimum && noMaximum { return "a number" }
+            if noMaximum { return "a number ≥ \(r.lowerBound)" }
+            if noMinimum { return "a number ≤ \(r.upperBound)" }
             return "a number in [\(r.lowerBound), \(r.upperBound)]"
         case .integer(let r):
             if r.upperBound == .max { return "an integer ≥ \(r.lowerBound)" }

@@ -19,6 +19,7 @@ import Foundation
 /// Without `groups`, the top level is the one group. A group takes `rules`, `envs`, `layers` (one
 /// number or a list), `hidden`, `seeds`, `episodes` (a number, or { env = number }) and `protocols`;
 /// what it leaves out comes from the top level, then from the rule's defaults for the environment.
+/// `ExperimentDeclaration` is the format; `.lua` paths are relative to the experiment file.
 public struct Experiment: Sendable {
     public var name: String
     public var path: String
@@ -28,129 +29,92 @@ public struct Experiment: Sendable {
     /// The rules and environments the runs resolve against: the host's plus this experiment's scripts.
     public var plugins: Plugins
 
-    /// Loads and checks the file; every problem is reported with the file and the declaration's line
-    /// before any run starts.
+    /// Loads and checks the file (`ExperimentDeclaration`); every problem is reported with the file
+    /// and the declaration's line before any run starts. Rule scripts and environment scripts are
+    /// paths relative to the experiment file (absolute ones stay as they are).
     public static func load(path: String, plugins host: Plugins, limits: ScriptLimits = .standard) throws -> Experiment {
-        let (top, site) = try DeclarationFile.read(path: path, kind: "experiment", limits: limits)
-        func fail(_ message: String) -> ScriptError { ScriptError(location: site, message: message) }
-
-        let name = top["name"]?.string ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        var groups: [(String, LuaValue)] = []
-        if let list = top["groups"] {
-            guard let items = list.array, !items.isEmpty else { throw fail("groups must be a list of { rules = …, envs = … } tables") }
-            for (k, g) in items.enumerated() {
-                guard g.fields != nil else { throw fail("groups[\(k + 1)] must be a table, got \(g)") }
-                groups.append((g["name"]?.string ?? "group \(k + 1)", g))
-            }
-        } else {
-            groups = [("main", top)]
+        let (declaration, site) = try DeclarationFile.load(ExperimentDeclaration.self, path: path, kind: "experiment", limits: limits)
+        do {
+            return try expand(declaration, path: path, plugins: host, limits: limits)
+        } catch let error as DeclarationError {
+            throw error.located(at: site)
         }
-        var seenGroups = Set<String>()
-        for (groupName, _) in groups where !seenGroups.insert(groupName).inserted {
-            throw fail("two groups are named '\(groupName)'")
-        }
+    }
 
-        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-        var scripts: [String] = []
+    private static func expand(_ declaration: ExperimentDeclaration, path: String, plugins host: Plugins,
+                               limits: ScriptLimits) throws -> Experiment {
+        let root = FieldPath("experiment")
+        let name = declaration.name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         var plugins = host
         plugins.addScriptEnvironments(limits: limits)
+        let resolver = DeclarationResolver(declaringFile: path, environments: plugins.environments)
+        let top = declaration.top
+        /// Where a group's setting comes from: its own table, or the top level.
+        func source(_ key: String, _ own: Any?, _ groupPath: FieldPath) -> FieldPath {
+            own != nil ? groupPath.field(key) : root.field(key)
+        }
+
+        // Environments first: the top level's episodes table must name environments of the groups using it.
+        let groups = declaration.plannedGroups(root)
+        var environments: [[EnvironmentName]] = []
+        for (_, groupPath, own) in groups {
+            let list = own.envs ?? top.envs ?? []
+            environments.append(try resolver.environments(list, at: source("envs", own.envs, groupPath)))
+        }
+        var inheriting = zip(groups, environments).filter { $0.0.own.episodes == nil }.flatMap(\.1)
+        if inheriting.isEmpty { inheriting = environments.flatMap { $0 } }
+        var unique: [EnvironmentName] = []
+        for env in inheriting where !unique.contains(where: { $0.canonical == env.canonical }) { unique.append(env) }
+        let topEpisodes = try top.episodes.map { try resolver.values($0, for: unique, at: root.field("episodes")) } ?? [:]
+
+        var scripts: [String] = []
         var runs: [PlannedRun] = []
-        for (groupName, group) in groups {
-            func value(_ key: String) -> LuaValue? { group[key] ?? top[key] }
-            let where_ = "group '\(groupName)'"
-            guard let ruleItems = value("rules")?.array, !ruleItems.isEmpty else { throw fail("\(where_): rules = { … } is missing or empty") }
-            guard let envItems = value("envs")?.array, !envItems.isEmpty else { throw fail("\(where_): envs = { … } is missing or empty") }
-            guard let seeds = value("seeds")?.array?.map(\.integer), !seeds.isEmpty, seeds.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-                throw fail("\(where_): seeds must be a list of non-negative integers")
-            }
-            let layers: [Int]
-            switch value("layers") {
-            case nil: layers = [1]
-            case .integer(let n)?: layers = [n]
-            case .table(let items, _)? where !items.isEmpty && items.allSatisfy({ ($0.integer ?? 0) >= 1 }): layers = items.map { $0.integer! }
-            case let other?: throw fail("\(where_): layers must be a positive integer or a list of them, got \(other)")
-            }
-            var hidden: Int?
-            if let h = value("hidden") {
-                guard let n = h.integer, n >= 1 else { throw fail("\(where_): hidden must be a positive integer, got \(h)") }
-                hidden = n
-            }
-            let protocols = try (value("protocols")?.array ?? [.string("per-run")]).map { p -> String in
-                guard let s = p.string, ["authors", "per-run"].contains(s) else {
-                    throw fail("\(where_): protocols are \"authors\" (initial weights from seed 42 in every run) or \"per-run\", got \(p)")
-                }
-                return s
-            }
-            // Rules: a name or path, or { rule, label =, set = { … } }.
+        for ((groupName, groupPath, own), envs) in zip(groups, environments) {
+            let seeds = (own.seeds ?? top.seeds ?? []).map { UInt64($0) }
+            let layers = (own.layers ?? top.layers)?.values ?? [1]
+            let hidden = own.hidden ?? top.hidden
+            let protocols = (own.protocols ?? top.protocols ?? [.perRun]).map(\.rawValue)
+            let episodes = try own.episodes.map { try resolver.values($0, for: envs, at: groupPath.field("episodes")) } ?? topEpisodes
+
+            // Rules: a name, a script path, or { rule, label =, set = { … } }.
+            let rulesPath = source("rules", own.rules, groupPath)
             var labels = Set<String>()
-            var rules: [(rule: String, label: String, settings: [String])] = []
-            for item in ruleItems {
-                var rule: String, label: String?, settings: [String] = []
-                switch item {
-                case .string(let s): rule = s
-                case .table(let a, let f):
-                    guard let r = a.first?.string else { throw fail("\(where_): a rule entry needs its name first: { \"nrl\", label = …, set = { … } }") }
-                    rule = r
-                    label = f["label"]?.string
-                    if let set = f["set"] {
-                        guard let fields = set.fields else { throw fail("\(where_): set must be a table of parameter = value") }
-                        settings = fields.keys.sorted().map { key in
-                            let v = fields[key]!
-                            return "\(key)=" + (v.string ?? v.number.map { v.integer.map(String.init) ?? String($0) } ?? "\(v)")
-                        }
-                    }
-                default: throw fail("\(where_): rules must be names, script paths or tables, got \(item)")
-                }
+            var rules: [(rule: String, label: String, settings: [String], path: FieldPath)] = []
+            for (k, entry) in (own.rules ?? top.rules ?? []).enumerated() {
+                let at = rulesPath.item(k + 1)
+                var rule = entry.rule, label = entry.label
+                let settings = entry.settingList
                 if rule.hasSuffix(".lua") {
-                    let resolved = FileManager.default.fileExists(atPath: rule) ? rule : base.appendingPathComponent(rule).path
-                    guard FileManager.default.fileExists(atPath: resolved) else { throw fail("\(where_): no rule script at \(rule)") }
-                    let descriptor = try ScriptRules.descriptor(path: resolved, options: ScriptRuleOptions(limits: limits))
+                    let script = try resolver.path(rule, at: at)
+                    let descriptor = try ScriptRules.descriptor(path: script, options: ScriptRuleOptions(limits: limits))
                     plugins.rules.register(descriptor)
-                    if !scripts.contains(resolved) { scripts.append(resolved) }
+                    if !scripts.contains(script) { scripts.append(script) }
                     label = label ?? descriptor.name
                     rule = descriptor.name
                 } else if plugins.rules.descriptor(named: rule) == nil {
-                    throw fail("\(where_): unknown rule '\(rule)'; known rules: \(plugins.rules.names.joined(separator: ", ")), or a .lua script")
+                    throw at.problem("unknown rule '\(rule)'; known rules: \(plugins.rules.names.joined(separator: ", ")), or a .lua script")
                 }
                 let finalLabel = label ?? (settings.isEmpty ? rule : "\(rule) (\(settings.joined(separator: ", ")))")
                 guard labels.insert(finalLabel).inserted else {
-                    throw fail("\(where_): two rules are labelled '\(finalLabel)'; give one a label = \"…\"")
+                    throw at.problem("two rules are labelled '\(finalLabel)'; give one a label = \"…\"")
                 }
-                rules.append((rule, finalLabel, settings))
+                rules.append((rule, finalLabel, settings, at))
             }
-            var envs: [String] = []
-            for e in envItems {
-                guard let s = e.string else { throw fail("\(where_): envs must be names or .lua paths, got \(e)") }
-                var env = s
-                if s.hasSuffix(".lua") && !FileManager.default.fileExists(atPath: s) { env = base.appendingPathComponent(s).path }
-                guard plugins.environments.canonicalName(env) != nil else {
-                    throw fail("\(where_): unknown environment '\(s)'; known: \(plugins.environments.knownNames)")
-                }
-                guard !envs.contains(env) else { throw fail("\(where_): environment '\(s)' is listed twice") }
-                envs.append(env)
-            }
-            let episodes = value("episodes")
+
             for rule in rules {
                 for env in envs {
-                    var count: Int?
-                    switch episodes {
-                    case nil: count = nil
-                    case .integer(let n)?: count = n
-                    case .table(_, let perEnv)?: count = perEnv[plugins.environments.canonicalName(env) ?? env]?.integer
-                    case let other?: throw fail("\(where_): episodes must be a number or { env = number }, got \(other)")
-                    }
                     for layer in layers {
-                        for seed in seeds.map({ UInt64($0!) }) {
+                        for seed in seeds {
                             for protocolName in protocols {
-                                let request = RunRequest(rule: rule.rule, environment: env, episodes: count, seed: seed,
-                                                         initSeed: protocolName == "authors" ? 42 : seed, hidden: hidden,
+                                let request = RunRequest(rule: rule.rule, environment: env.canonical, episodes: episodes[env.canonical],
+                                                         seed: seed, initSeed: protocolName == "authors" ? 42 : seed, hidden: hidden,
                                                          layers: layer, settings: rule.settings, limits: limits)
                                 do {
                                     let spec = try request.resolve(in: plugins)
                                     runs.append(PlannedRun(experiment: name, group: groupName, label: rule.label, spec: spec,
                                                            protocolName: protocolName))
                                 } catch let e as UsageError {
-                                    throw fail("\(where_), rule '\(rule.label)' on \(env): \(e.description)")
+                                    throw rule.path.problem("rule '\(rule.label)' on \(env.written): \(e.description)")
                                 }
                             }
                         }
@@ -160,7 +124,6 @@ public struct Experiment: Sendable {
         }
         return Experiment(name: name, path: path, runs: runs, scripts: scripts, plugins: plugins)
     }
-
 
     /// The runs of shard `index` (1-based) of `count`: every count-th run by key, so that shards
     /// partition the sweep the same way on every machine.
