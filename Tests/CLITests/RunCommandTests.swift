@@ -23,7 +23,7 @@ final class RunCommandTests: XCTestCase {
         for command in [["run", "--rule", "nrl", "--env", "cartpole"], ["compare", "scripts/experiments/quick.lua"],
                         ["check", "scripts/nrl.lua"]] {
             for (flag, value) in [("--max-seconds", "-1"), ("--max-instructions", "-5"), ("--max-memory", "-1")] {
-                let r = try NRLHostBinary.run(command + [flag, value])
+                let r = try NRLHostBinary.run(command + ["\(flag)=\(value)"])
                 XCTAssertEqual(r.status, 64, "\(command) \(flag) \(value): \(r.output)")
                 XCTAssertTrue(r.stderr.contains("\(flag) must be ≥ 0"), "\(command) \(flag): \(r.stderr)")
             }
