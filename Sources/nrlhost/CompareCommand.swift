@@ -53,7 +53,7 @@ struct CompareCommand: ParsableCommand {
         let specs = Dictionary(runs.map { ($0.key, $0.spec) }, uniquingKeysWith: { a, _ in a })
         let todo = try results.prepare(runs.map(\.stored)).map { ($0, specs[$0.key]!) }
         let skipped = runs.count - todo.count
-        print("experiment '\(plan.name)': \(runs.count) runs\(shard.map { " (shard \($0))" } ?? ""), \(skipped) already in \(storePath), \(todo.count) to run on \(min(jobs, max(todo.count, 1))) cores")
+        print("experiment '\(ScriptText.oneLine(plan.name))': \(runs.count) runs\(shard.map { " (shard \($0))" } ?? ""), \(skipped) already in \(storePath), \(todo.count) to run on \(min(jobs, max(todo.count, 1))) cores")
         guard !todo.isEmpty else { return }
 
         Interruption.install()
@@ -75,7 +75,7 @@ struct CompareCommand: ParsableCommand {
         print("\(final.done) runs completed, \(final.failed) failed, in \(ProgressDisplay.duration(final.elapsed)); store: \(storePath)")
         let failures = try results.runs().filter { $0.status == "failed" && runs.map(\.key).contains($0.key) }
         for run in failures.prefix(20) {
-            print("  failed: \(run.label) on \(run.environment) \(run.shape) seed \(run.seed): \(run.message ?? "?")")
+            print(ScriptText.oneLine("  failed: \(run.label) on \(run.environment) \(run.shape) seed \(run.seed): \(run.message ?? "?")"))
         }
         if Interruption.isRequested {
             throw CommandFailure("interrupted; finished runs are in \(storePath), run the same command again to complete the rest",
@@ -100,7 +100,7 @@ final class SweepDisplay: @unchecked Sendable {
         var line = "runs \(p.done + p.failed)/\(p.total)"
         if p.failed > 0 { line += " (\(p.failed) failed)" }
         if let left = p.secondsLeft { line += ", \(ProgressDisplay.duration(left)) left" }
-        if !p.current.isEmpty && !final { line += " — running: " + p.current.joined(separator: "; ") }
+        if !p.current.isEmpty && !final { line += " — running: " + ScriptText.oneLine(p.current.joined(separator: "; ")) }
         if isTerminal {
             let width = 160
             let shown = line.count > width ? String(line.prefix(width - 1)) + "…" : line

@@ -39,6 +39,9 @@ enum ExitStatus {
 }
 
 /// Prints `message` to standard error as "nrlhost: error: …".
+/// Messages often carry a script's text, so control characters are made visible (a script cannot
+/// move the cursor or rewrite the terminal) and a runaway message is cut.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("nrlhost: error: \(message)\n".utf8))
+    let safe = ScriptText.terminalSafe(ScriptText.capped(message, limit: 4 * ScriptText.messageLimit))
+    FileHandle.standardError.write(Data("nrlhost: error: \(safe)\n".utf8))
 }

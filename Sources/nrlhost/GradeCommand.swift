@@ -46,7 +46,7 @@ struct GradeCommand: ParsableCommand {
         let results = GradingPool(assignment: a, assignmentPath: assignment, seeds: .grading, jobs: jobs).grade(submissions) { result in
             let finished = finished.withValue { $0 += 1; return $0 }
             let score = String(format: "%.1f", result.score)
-            FileHandle.standardError.write(Data("[\(finished)/\(total)] \(result.submission): \(result.status) (\(score))\n".utf8))
+            FileHandle.standardError.write(Data("[\(finished)/\(total)] \(ScriptText.oneLine(result.submission)): \(result.status) (\(score))\n".utf8))
         }
         print(ResultTable.render(results))
         let count = { (status: String) in results.filter { $0.status == status }.count }
@@ -131,6 +131,8 @@ struct GradeWorkerCommand: ParsableCommand {
             throw CommandFailure("\(error)", exitCode: 2)
         }
         let grader = SubmissionGrader(assignment: a, submission: submission, seeds: practice ? .practice : .grading)
+        CrashNote.install()
+        grader.onProgress = { CrashNote.set($0) }
         let output = OneLine()
         let budget = a.seconds
         let expired = Locked(false)
@@ -161,6 +163,64 @@ struct GradeWorkerCommand: ParsableCommand {
             lock.unlock()
         }
     }
+}
+
+/// The worker's last words: where grading was (a breadcrumb updated before every episode), written
+/// to standard error by a handler of the fatal signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
+/// SIGTRAP) before the signal takes its course, for the grader to put in the verdict. The handler
+/// only copies a prepared buffer with write(2), which is async-signal-safe.
+enum CrashNote {
+    static let prefix = "nrlhost grade-worker: crashed while grading "
+    private static let capacity = 1024
+    nonisolated(unsafe) private static let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    nonisolated(unsafe) private static var length = 0
+    nonisolated(unsafe) private static var previous: [Int32: sigaction] = [:]
+    static let signals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]
+
+    /// Sets the breadcrumb (the line the handler writes).
+    static func set(_ place: String) {
+        let bytes = Array((prefix + ScriptText.oneLine(place)).utf8.prefix(capacity - 1)) + [0x0A]
+        length = 0  // while it changes, a crash writes nothing rather than a torn line
+        bytes.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: $0.count) }
+        length = bytes.count
+    }
+
+    static func install() {
+        set("(before the first run)")
+        // An alternate stack, so that a stack overflow can still be reported.
+        let size = 64 << 10
+        var stack = stack_t(ss_sp: malloc(size), ss_flags: 0, ss_size: size)
+        sigaltstack(&stack, nil)
+        for signal in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_sigaction = { signal, info, _ in
+                if CrashNote.length > 0 { _ = write(STDERR_FILENO, CrashNote.buffer, CrashNote.length) }
+                // Then what would have happened: the previous handler (the Swift runtime's backtrace)
+                // or the default action. A fault happens again on return; a sent signal is raised again.
+                if var old = CrashNote.previous[signal] { sigaction(signal, &old, nil) } else { Glibc.signal(signal, SIG_DFL) }
+                if let info, info.pointee.si_code <= 0 { raise(signal) }
+            }
+            action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER
+            sigemptyset(&action.sa_mask)
+            var old = sigaction()
+            sigaction(signal, &action, &old)
+            previous[signal] = old
+        }
+    }
+
+    /// The breadcrumb in a worker's standard error, if it wrote one.
+    static func place(in stderr: String) -> String? {
+        stderr.split(separator: "\n").last { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+    }
+}
+
+/// "SIGSEGV (Segmentation fault)".
+func signalName(_ signal: Int32) -> String {
+    let names: [Int32: String] = [SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGFPE: "SIGFPE", SIGABRT: "SIGABRT",
+                                  SIGTRAP: "SIGTRAP", SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGINT: "SIGINT", SIGPIPE: "SIGPIPE",
+                                  SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ", SIGSYS: "SIGSYS"]
+    let description = strsignal(signal).map { String(cString: $0) }
+    return (names[signal] ?? "signal \(signal)") + (description.map { " (\($0))" } ?? "")
 }
 
 /// Runs submissions in child processes (`nrlhost grade-worker`), `jobs` at a time, each killed if it
@@ -214,16 +274,25 @@ final class GradingPool: @unchecked Sendable {
         if outcome.timedOut {
             return broken(submission, seconds: seconds, "time limit exceeded: no result after \(Int(hardTimeout.rounded())) s, so the grader killed the worker process (the limit is \(Assignment.format(assignment.seconds)) s)")
         }
-        let tail = String(decoding: outcome.stderr, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
+        let stderr = String(decoding: outcome.stderr, as: UTF8.self)
+        let tail = stderr.split(separator: "\n").filter { !$0.hasPrefix(CrashNote.prefix) }.suffix(3).joined(separator: " | ")
         if let signal = outcome.signal {
-            let name = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
-            return broken(submission, seconds: seconds, "the worker process grading this submission crashed (\(name)); this is a bug in nrlhost, please report it" + (tail.isEmpty ? "" : ": \(tail)"))
+            // The signal, where grading was (the worker's breadcrumb), and what it said last (the
+            // Swift runtime's "Fatal error: … file:line", when it was a trap).
+            let place = CrashNote.place(in: stderr)
+            let fatal = stderr.split(separator: "\n").last { $0.contains("Fatal error:") }
+            return broken(submission, seconds: seconds,
+                          "the worker process grading this submission crashed with \(signalName(signal))"
+                          + (place.map { " while grading \($0)" } ?? "")
+                          + "; this is a bug in nrlhost, please report it"
+                          + (fatal.map { ": \($0)" } ?? (tail.isEmpty ? "" : "; its last output: \(tail)")))
         }
         return broken(submission, seconds: seconds, "the worker process gave no result (exit status \(outcome.exitStatus ?? -1))" + (tail.isEmpty ? "" : ": \(tail)"))
     }
 
     private func broken(_ submission: String, seconds: Double, _ message: String) -> GradeResult {
-        GradeResult.broken(submission: submission, assignment: assignment, seeds: seeds, seconds: seconds, message: message)
+        GradeResult.broken(submission: submission, assignment: assignment, seeds: seeds, seconds: seconds,
+                           message: ScriptText.capped(message))
     }
 }
 
@@ -232,9 +301,11 @@ enum ResultTable {
     static func render(_ results: [GradeResult]) -> String {
         let header = ["submission", "status", "score", "final perf", "seconds", "reason"]
         let rows = results.map { r -> [String] in
-            [shorten(r.submission, 44), r.status, String(format: "%.1f", r.score),
+            // A reason is the submission's own text: one line, its control characters made visible,
+            // so it cannot move the cursor over another row (or its own).
+            [ScriptText.oneLine(shorten(r.submission, 44)), ScriptText.oneLine(r.status), String(format: "%.1f", r.score),
              r.final_performance.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.1f", r.seconds),
-             r.reason ?? ""]
+             ScriptText.oneLine(ScriptText.capped(r.reason ?? ""))]
         }
         let widths = (0..<header.count - 1).map { c in ([header] + rows).map { $0[c].count }.max()! }
         let rightAligned: Set<Int> = [2, 3, 4]

@@ -95,15 +95,15 @@ struct ReportCommand: ParsableCommand {
 
     private func printTerminal(_ model: ReportModel, _ diagnostics: Diagnostics?) {
         let name = model.experiments.isEmpty ? "empty store" : model.experiments.joined(separator: ", ")
-        print("\(name): \(model.totalRuns) runs, \(model.completedRuns) completed, \(model.failedRuns) failed"
+        print(ScriptText.oneLine(name) + ": \(model.totalRuns) runs, \(model.completedRuns) completed, \(model.failedRuns) failed"
               + (model.unfinishedRuns > 0 ? ", \(model.unfinishedRuns) not run yet" : "") + " (\(store))")
         guard !model.groups.isEmpty else { return }
         print("final performance: mean return of the last 50 episodes, mean ± sd over seeds\n")
-        print(ReportTables.text(ReportTables.performance(model)))
+        print(ScriptText.terminalSafe(ReportTables.text(ReportTables.performance(model))))
         if !model.failures.isEmpty {
             print("failed runs:")
             for f in model.failures.prefix(20) {
-                print("  \(f.label) on \(ReportModel.displayName(environment: f.environment)) \(f.shape) (\(f.group), \(f.protocolName)) seed \(f.seed): \(f.message)")
+                print(ScriptText.oneLine("  \(f.label) on \(ReportModel.displayName(environment: f.environment)) \(f.shape) (\(f.group), \(f.protocolName)) seed \(f.seed): \(f.message)"))
             }
             if model.failures.count > 20 { print("  … and \(model.failures.count - 20) more (--html or --md lists them all)") }
             print("")

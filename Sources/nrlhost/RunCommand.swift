@@ -39,14 +39,14 @@ struct RunCommand: ParsableCommand {
         let directory = try out.map { try RunDirectory(url: URL(fileURLWithPath: $0), spec: spec) }
         let shape = session.network.shape.description
         let parameters = spec.parameters.values.keys.sorted().map { "\($0)=\(spec.parameters[$0]!)" }.joined(separator: " ")
-        print("\(spec.rule) on \(spec.environment) (\(shape)), seed \(spec.seed), init seed \(spec.initSeed), \(spec.episodes) episodes"
-              + (parameters.isEmpty ? "" : ", \(parameters)"))
+        print(ScriptText.oneLine("\(spec.rule) on \(spec.environment) (\(shape)), seed \(spec.seed), init seed \(spec.initSeed), \(spec.episodes) episodes"
+              + (parameters.isEmpty ? "" : ", \(parameters)")))
         if watch && spec.script == nil { printError("--watch reloads rule scripts; '\(spec.rule)' is a builtin rule, so there is nothing to watch") }
 
         Interruption.install()
         let trainer = Trainer(session: session)
         trainer.shouldStop = { Interruption.isRequested }
-        let progress = ProgressDisplay(total: spec.episodes, label: "\(spec.rule)/\(session.environment.info.name)")
+        let progress = ProgressDisplay(total: spec.episodes, label: ScriptText.oneLine("\(spec.rule)/\(session.environment.info.name)"))
         events.progress = progress
         // Read by the stuck-call guard on the watchdog thread too, hence the lock.
         let tally = Locked(RunTally())
@@ -86,7 +86,9 @@ struct RunCommand: ParsableCommand {
         }
         func fail(_ message: String) throws -> Never {
             progress.finish()
-            try directory?.finish(outcome("failed", message, nil))
+            var message = message
+            // The run's own failure is the message; a record that cannot be written is added to it.
+            do { try directory?.finish(outcome("failed", message, nil)) } catch { message += "\n  (and \(error))" }
             let kept: String
             switch (tally.withValue { $0.completed }, directory) {
             case (0, _): kept = "no episode had finished"

@@ -19,6 +19,6 @@ final class ScriptEventDisplay: @unchecked Sendable {
             line = "reload failed, the previous version keeps running: \(error.description)"
             progress?.note = "reload failed: \(error.description)"
         }
-        FileHandle.standardError.write(Data(((progress?.isTerminal ?? false ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+        FileHandle.standardError.write(Data(((progress?.isTerminal ?? false ? "\r\u{1B}[K" : "") + ScriptText.terminalSafe(line) + "\n").utf8))
     }
 }

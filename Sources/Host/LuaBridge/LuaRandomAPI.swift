@@ -80,13 +80,30 @@ enum LuaRandomAPI {
         }
     }
 
+    /// A metric name: 1–64 bytes of UTF-8, every Unicode scalar a letter, a digit, a combining mark
+    /// (for accents), '_' or '.' — checked per scalar, not per grapheme, so no comma, quote, control
+    /// character or line break can hide inside a cluster.
+    static func isMetricName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 64 else { return false }
+        return name.unicodeScalars.allSatisfy { s in
+            if s == "_" || s == "." { return true }
+            switch s.properties.generalCategory {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+                 .decimalNumber, .letterNumber, .otherNumber, .nonspacingMark, .spacingMark:
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
     /// log(name, value): a custom metric for this episode (the mean, if logged several times).
     static let log: nrl_native_fn = { L in
         LuaAPI.run(L) { a in
             let name = try a.string(1)
             let value = try a.number(2)
-            guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else {
-                throw LuaCallFailure.argument(1, "metric name of letters, digits, '_' or '.' (at most 64) expected, got '\(name)'")
+            guard isMetricName(name) else {
+                throw LuaCallFailure.argument(1, "metric name of letters, digits, '_' or '.' (at most 64 bytes) expected, got '\(ScriptText.oneLine(ScriptText.capped(name, limit: 80)))'")
             }
             let s = a.session
             let old = s.loggedMetrics[name] ?? (0, 0)
@@ -95,7 +112,8 @@ enum LuaRandomAPI {
             }
             // A running mean is exact when every value is the same (a sum divided by a count is not).
             let count = old.count + 1
-            s.loggedMetrics[name] = (old.mean + (value - old.mean) / Double(count), count)
+            // (And the mean of infinities of one sign is that infinity, not inf - inf = NaN.)
+            s.loggedMetrics[name] = (value == old.mean ? value : old.mean + (value - old.mean) / Double(count), count)
             return 0
         }
     }

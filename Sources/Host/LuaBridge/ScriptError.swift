@@ -8,10 +8,13 @@ public struct ScriptError: Error, CustomStringConvertible {
     /// The Lua stack traceback, when the error came from running script code.
     public var traceback: String?
 
+    /// Every script error is made here, so this is where a script's text is capped: a message (and
+    /// a traceback) keeps its first `ScriptText.messageLimit` bytes, marked "… [cut: N more bytes]",
+    /// before it reaches a terminal, run.json, a store or a grade file.
     public init(location: String?, message: String, traceback: String? = nil) {
-        self.location = location
-        self.message = message
-        self.traceback = traceback
+        self.location = location.map { ScriptText.capped($0, limit: 1024) }
+        self.message = ScriptText.capped(message)
+        self.traceback = traceback.map { ScriptText.capped($0) }
     }
 
     public var description: String {
@@ -23,7 +26,9 @@ public struct ScriptError: Error, CustomStringConvertible {
     static func parse(_ raw: String, traceback: String? = nil) -> ScriptError {
         // "scripts/x.lua:12: message" — the location is everything up to the second colon that
         // follows a line number.
-        let scalars = Array(raw)
+        // The location is on the first line, near the start: look no further than that (an error
+        // message may be megabytes long).
+        let scalars = Array(raw.prefix(2048))
         var i = 0
         while i < scalars.count {
             if scalars[i] == ":" {
@@ -31,7 +36,7 @@ public struct ScriptError: Error, CustomStringConvertible {
                 while j < scalars.count, scalars[j].isNumber { j += 1 }
                 if j > i + 1, j < scalars.count, scalars[j] == ":" {
                     let location = String(scalars[0..<j])
-                    let message = String(scalars[(j + 1)...]).trimmingCharacters(in: .whitespaces)
+                    let message = String(raw.dropFirst(j + 1)).trimmingCharacters(in: .whitespaces)
                     return ScriptError(location: location, message: message, traceback: traceback)
                 }
             }

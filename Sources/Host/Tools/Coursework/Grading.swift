@@ -166,6 +166,10 @@ public final class SubmissionGrader: @unchecked Sendable {
     private var current: (env: String, run: Int, episode: Int)?
     private var began: Date?
 
+    /// Told where grading is before each episode starts ("cartpole, run 1 of 2, episode 3"): the
+    /// worker keeps it as a breadcrumb to name in its last words if the process crashes.
+    public var onProgress: (@Sendable (String) -> Void)?
+
     public init(assignment: Assignment, submission: String, seeds: Assignment.SeedSet) {
         self.assignment = assignment
         self.submission = submission
@@ -198,6 +202,7 @@ public final class SubmissionGrader: @unchecked Sendable {
         let descriptor: RuleDescriptor
         do {
             let options = ScriptRuleOptions(limits: assignment.limits, forbiddenMethods: assignment.forbiddenMethods)
+            onProgress?("loading the script")
             descriptor = try ScriptRules.descriptor(path: submission, options: options)
         } catch {
             return failure(error, context: nil)
@@ -226,11 +231,15 @@ public final class SubmissionGrader: @unchecked Sendable {
                                     final_performance: nil, seconds: 0, curve: []))
         lock.unlock()
         let started = Date()
+        let place = plan.count > 1 ? "\(env), run \(index + 1) of \(plan.count)" : env
+        let onProgress = self.onProgress
+        onProgress?("\(place), setup")
         let session = try Session(spec: spec, plugins: plugins)
         let rule = session.rule
         locked { peakMemory = max(peakMemory, ScriptRules.memoryCharged(by: rule) ?? 0) }
         let trainer = Trainer(session: session)
         let budget = assignment.seconds
+        onProgress?("\(place), episode 1")
         trainer.shouldStop = { [unowned self] in self.elapsed > budget }
         var returns: [Double] = []
         returns.reserveCapacity(episodes)
@@ -242,6 +251,7 @@ public final class SubmissionGrader: @unchecked Sendable {
             self.runs[index].episodes = record.episode
             self.peakMemory = max(self.peakMemory, memory)
             self.lock.unlock()
+            onProgress?("\(place), episode \(record.episode + 1)")
         }
         if summary.interrupted { throw TimeBudgetExceeded() }
         let last = returns.suffix(50)
@@ -356,6 +366,7 @@ public final class SubmissionGrader: @unchecked Sendable {
     }
 
     private func errorResult(location: String?, message: String) -> GradeResult {
+        let message = ScriptText.capped(message)
         var result = base(status: "error")
         result.location = location
         result.message = message

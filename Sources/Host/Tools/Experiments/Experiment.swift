@@ -45,6 +45,10 @@ public struct Experiment: Sendable {
                                limits: ScriptLimits) throws -> Experiment {
         let root = FieldPath("experiment")
         let name = declaration.name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        if let problem = nameProblem(name) {
+            throw (declaration.name == nil ? root : root.field("name"))
+                .problem("the experiment name \(problem) (it names the store, runs/<name>.sqlite)" + (declaration.name == nil ? "; give it a name = \"…\"" : ""))
+        }
         var plugins = host
         plugins.addScriptEnvironments(limits: limits)
         let resolver = DeclarationResolver(declaringFile: path, environments: plugins.environments)
@@ -123,6 +127,21 @@ public struct Experiment: Sendable {
             }
         }
         return Experiment(name: name, path: path, runs: runs, scripts: scripts, plugins: plugins)
+    }
+
+    /// Why `name` cannot be an experiment's name, or nil: it becomes a file name (the default store
+    /// runs/<name>.sqlite), so it is 1–100 bytes, without '/', '\\', control characters or a leading
+    /// '.', and never "." or "..".
+    public static func nameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "is empty" }
+        let shown = "'" + ScriptText.oneLine(ScriptText.capped(name, limit: 60)) + "'"
+        if name.utf8.count > 100 { return "\(shown) is longer than 100 bytes" }
+        if name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" }) { return "\(shown) must not contain '/' or '\\'" }
+        if name.hasPrefix(".") { return "\(shown) must not start with '.'" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return "\(shown) must not contain control characters"
+        }
+        return nil
     }
 
     /// The runs of shard `index` (1-based) of `count`: every count-th run by key, so that shards

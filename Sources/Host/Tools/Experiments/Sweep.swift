@@ -14,7 +14,7 @@ public struct SweepProgress: Sendable {
 }
 
 /// Runs an experiment's runs on `jobs` threads, each run exactly as `nrlhost run` would, and records
-/// each one in the store as it finishes (episodes and status in one transaction).
+/// each episode in the store as it finishes (the run marked "running"), then the run's outcome.
 public final class Sweep: @unchecked Sendable {
     public let store: ResultStore
     public let jobs: Int
@@ -55,12 +55,13 @@ public final class Sweep: @unchecked Sendable {
             let began = Date()
             do {
                 try store.markRunning(stored.id)
-                guard let result = execute(spec, plugins: plugins) else {
+                guard let result = try execute(spec, plugins: plugins, id: stored.id) else {
                     try store.reset(stored.id)  // interrupted: it will be run again next time
                     finish(worker, outcome: nil, seconds: 0)
                     return
                 }
-                try store.finish(stored.id, result)
+                try store.complete(stored.id, seconds: result.seconds, steps: result.steps, failure: result.failure,
+                                   finalPerformance: result.finalPerformance)
                 finish(worker, outcome: result.failure == nil, seconds: Date().timeIntervalSince(began))
             } catch {
                 record(error: error)
@@ -69,22 +70,29 @@ public final class Sweep: @unchecked Sendable {
         if let firstError { throw firstError }
     }
 
-    /// One run, the way `nrlhost run` does it; failures become a failed result with their message;
-    /// nil when the sweep was interrupted during the run.
-    private func execute(_ spec: RunSpec, plugins: Plugins) -> RunResult? {
-        var records: [EpisodeRecord] = []
-        records.reserveCapacity(spec.episodes)
+    /// One run, the way `nrlhost run` does it, each finished episode recorded in the store before
+    /// the next starts; failures become a failed result with their message; nil when the sweep was
+    /// interrupted during the run. Throws only for store failures.
+    private func execute(_ spec: RunSpec, plugins: Plugins, id: Int64) throws -> (seconds: Double, steps: Int, failure: String?,
+                                                                                  finalPerformance: Double?)? {
+        var recent = RecentReturns(capacity: 50)
         var steps = 0
+        var storeFailure: Error?
         let began = Date()
         do {
             let session = try Session(spec: spec, plugins: plugins)
             let trainer = Trainer(session: session)
             trainer.shouldStop = shouldStop
-            let summary = try trainer.run { records.append($0); steps += $0.length }
+            let summary = try trainer.run { record in
+                recent.add(record.totalReward)
+                steps += record.length
+                do { try store.appendEpisode(id, record) } catch { storeFailure = error; throw error }
+            }
             if summary.interrupted { return nil }
-            return RunResult(records: records, seconds: summary.seconds, steps: summary.steps, failure: nil)
+            return (summary.seconds, summary.steps, nil, recent.mean)
         } catch {
-            return RunResult(records: records, seconds: Date().timeIntervalSince(began), steps: steps, failure: "\(error)")
+            if let storeFailure { throw storeFailure }
+            return (Date().timeIntervalSince(began), steps, ScriptText.capped("\(error)"), recent.mean)
         }
     }
 

@@ -33,7 +33,7 @@ public final class ProgressDisplay {
         let left = record.episode > 0 ? elapsed / Double(record.episode) * Double(total - record.episode) : 0
         var line = String(format: "%@ episode %d/%d  mean return (last 50) %.1f  %@ steps/s  %@ left",
                           label, record.episode, total, recent.mean ?? 0, Self.compact(rate), Self.duration(left))
-        if let note, isTerminal { line += "  [\(note)]" }
+        if let note, isTerminal { line += "  [\(ScriptText.oneLine(note))]" }
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
             wroteLine = true

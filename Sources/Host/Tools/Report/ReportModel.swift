@@ -391,6 +391,10 @@ public struct ReportModel: Sendable {
                 out.append("-")
             }
         }
+        // A file name: never empty, never longer than a file system allows (a long group name ends
+        // in a hash of the whole, so two long names stay apart).
+        if out.isEmpty || out == "-" { return "figure" }
+        if out.utf8.count > 96 { out = String(out.prefix(64)) + "-" + String(StableHash.hex(s).prefix(16)) }
         return out
     }
 

@@ -58,9 +58,15 @@ public struct StoreError: Error, CustomStringConvertible {
 
 /// The results of sweeps in SQLite (through GRDB): a `runs` table (full spec, seeds, status, times,
 /// final performance), `episodes` (return and length per episode) and `metrics` (what scripts
-/// logged). A run's episodes and its "completed" status are written in one transaction, so a killed
-/// sweep never leaves a half-recorded run that looks finished; running the sweep again redoes only
-/// the runs that are not completed. Users can query the file with `sqlite3`.
+/// logged). A sweep records each episode as it finishes (`appendEpisode`, one small transaction,
+/// with the run still marked "running"), so a killed sweep keeps every finished episode; the run is
+/// marked "completed" (or "failed") only after its last episode. Running the sweep again redoes the
+/// runs that are not completed from scratch, replacing their partial episodes (never duplicating
+/// them). The sweep's store is in WAL mode with `synchronous = NORMAL`: a commit survives a killed
+/// process without an fsync per episode. Users can query the file with `sqlite3`.
+///
+/// Non-finite numbers: SQLite keeps ±infinity as a REAL; NaN has no SQLite value, so a NaN return or
+/// final performance is NULL and a NaN metric value is not stored.
 public final class ResultStore: @unchecked Sendable {
     public static let schemaVersion = 1
     public let path: String
@@ -155,7 +161,8 @@ public final class ResultStore: @unchecked Sendable {
     /// Adds the runs not yet in the store (as pending), and turns runs left "running" by a killed
     /// sweep back into pending ones, dropping what they had recorded. Returns the runs still to do.
     public func prepare(_ runs: [StoredRun]) throws -> [StoredRun] {
-        try queue.write { db in
+        try useWriteAheadLog()
+        return try queue.write { db in
             try db.execute(sql: "DELETE FROM episodes WHERE run_id IN (SELECT id FROM runs WHERE status = 'running')")
             try db.execute(sql: "DELETE FROM metrics WHERE run_id IN (SELECT id FROM runs WHERE status = 'running')")
             try db.execute(sql: "UPDATE runs SET status = 'pending', started = NULL WHERE status = 'running'")
@@ -184,6 +191,16 @@ public final class ResultStore: @unchecked Sendable {
         }
     }
 
+    /// WAL with `synchronous = NORMAL`: a commit is in the log (with the OS) when it returns, so a
+    /// killed process loses nothing committed, and commits need no fsync each (only checkpoints do).
+    /// Set by the writer of a sweep only: reading a store (export, report, merge's inputs) changes nothing.
+    private func useWriteAheadLog() throws {
+        try queue.writeWithoutTransaction { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+    }
+
     public func markRunning(_ id: Int64) throws {
         try queue.write { db in
             try db.execute(sql: "DELETE FROM episodes WHERE run_id = ?", arguments: [id])
@@ -202,24 +219,47 @@ public final class ResultStore: @unchecked Sendable {
         }
     }
 
+    /// Records one finished episode of a running run (its return, length and metrics), at once: a
+    /// killed sweep keeps it. An episode recorded again replaces the earlier row.
+    public func appendEpisode(_ id: Int64, _ record: EpisodeRecord) throws {
+        try queue.write { db in try Self.insert(db, id, [record]) }
+    }
+
+    /// Records how a run ended (its episodes are already in, through `appendEpisode`).
+    public func complete(_ id: Int64, seconds: Double, steps: Int, failure: String?, finalPerformance: Double?) throws {
+        try queue.write { db in
+            try Self.complete(db, id, seconds: seconds, steps: steps, failure: failure, finalPerformance: finalPerformance)
+        }
+    }
+
     /// Records a run's episodes, metrics and outcome in one transaction.
     public func finish(_ id: Int64, _ result: RunResult) throws {
         try queue.write { db in
             try db.execute(sql: "DELETE FROM episodes WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM metrics WHERE run_id = ?", arguments: [id])
-            let episode = try db.makeStatement(sql: "INSERT INTO episodes (run_id, episode, return, length) VALUES (?, ?, ?, ?)")
-            let metric = try db.makeStatement(sql: "INSERT INTO metrics (run_id, episode, name, value) VALUES (?, ?, ?, ?)")
-            for r in result.records {
-                try episode.execute(arguments: [id, r.episode, r.totalReward.isFinite ? r.totalReward : nil, r.length])
-                for (name, value) in r.metrics where value.isFinite {
-                    try metric.execute(arguments: [id, r.episode, name, value])
-                }
-            }
-            try db.execute(sql: """
-                UPDATE runs SET status = ?, message = ?, finished = ?, seconds = ?, steps = ?, final_performance = ? WHERE id = ?
-                """, arguments: [result.failure == nil ? "completed" : "failed", result.failure, Self.timestamp(),
-                                 result.seconds, result.steps, result.finalPerformance, id])
+            try Self.insert(db, id, result.records)
+            try Self.complete(db, id, seconds: result.seconds, steps: result.steps, failure: result.failure,
+                              finalPerformance: result.finalPerformance)
         }
+    }
+
+    private static func insert(_ db: Database, _ id: Int64, _ records: [EpisodeRecord]) throws {
+        let episode = try db.cachedStatement(sql: "INSERT OR REPLACE INTO episodes (run_id, episode, return, length) VALUES (?, ?, ?, ?)")
+        let metric = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metrics (run_id, episode, name, value) VALUES (?, ?, ?, ?)")
+        for r in records {
+            try episode.execute(arguments: [id, r.episode, r.totalReward.isNaN ? nil : r.totalReward, r.length])
+            for (name, value) in r.metrics where !value.isNaN {
+                try metric.execute(arguments: [id, r.episode, name, value])
+            }
+        }
+    }
+
+    private static func complete(_ db: Database, _ id: Int64, seconds: Double, steps: Int, failure: String?,
+                                 finalPerformance: Double?) throws {
+        try db.execute(sql: """
+            UPDATE runs SET status = ?, message = ?, finished = ?, seconds = ?, steps = ?, final_performance = ? WHERE id = ?
+            """, arguments: [failure == nil ? "completed" : "failed", failure.map { ScriptText.capped($0) }, timestamp(),
+                             seconds, steps, finalPerformance.flatMap { $0.isNaN ? nil : $0 }, id])
     }
 
     // MARK: Reading
@@ -266,7 +306,7 @@ public final class ResultStore: @unchecked Sendable {
     private static func writeCSV(_ db: Database, sql: String, header: [String], to url: URL) throws {
         guard let file = fopen(url.path, "w") else { throw StoreError("cannot write \(url.path)") }
         defer { fclose(file) }
-        fputs(header.joined(separator: ",") + "\n", file)
+        fputs(CSV.row(header), file)
         let cursor = try Row.fetchCursor(db, sql: sql)
         while let row = try cursor.next() {
             let fields = (0..<row.count).map { i -> String in
@@ -274,13 +314,12 @@ public final class ResultStore: @unchecked Sendable {
                 switch value.storage {
                 case .null: return ""
                 case .int64(let v): return String(v)
-                case .double(let v): return "\(v)"
-                case .string(let s): return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                    ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+                case .double(let v): return CSV.number(v)
+                case .string(let s): return s
                 case .blob: return ""
                 }
             }
-            fputs(fields.joined(separator: ",") + "\n", file)
+            fputs(CSV.row(fields), file)
         }
     }
 

@@ -2,9 +2,13 @@ import NRLCore
 import Foundation
 
 /// A run's results on disk, written as the run goes so that nothing already computed is lost:
-/// - `episodes.csv`: episode, return, length — one line per episode, flushed at least every second;
-/// - `metrics.csv`: episode, name, value — what a script logged with `log(name, value)`;
+/// - `episodes.csv`: episode, return, length — one line per episode, handed to the operating system
+///   (`fflush`) as the episode ends, so a crashed, hung or killed process keeps every finished episode;
+/// - `metrics.csv`: episode, name, value — what a script logged with `log(name, value)`, flushed likewise;
 /// - `run.json`: the full spec (every parameter, seeds, version) and, once the run ends, how it ended.
+///
+/// CSV is written per RFC 4180 (`CSV`); non-finite numbers are `inf`, `-inf`, `nan` in the CSV files
+/// and the strings "inf", "-inf", "nan" in run.json. A message is capped (`ScriptText.capped`).
 ///
 /// `finish` may come from another thread (a supervisor saving the run before it ends the process),
 /// so writes take a lock.
@@ -13,7 +17,6 @@ public final class RunDirectory: @unchecked Sendable {
     private let lock = NSLock()
     private let csv: UnsafeMutablePointer<FILE>
     private var metrics: UnsafeMutablePointer<FILE>?
-    private var lastFlush = Date()
     private let spec: RunSpec
     private let started = Date()
 
@@ -63,25 +66,26 @@ public final class RunDirectory: @unchecked Sendable {
     public func append(_ record: EpisodeRecord) {
         lock.lock()
         defer { lock.unlock() }
-        fputs("\(record.episode),\(record.totalReward),\(record.length)\n", csv)
+        fputs(CSV.row([String(record.episode), CSV.number(record.totalReward), String(record.length)]), csv)
         if !record.metrics.isEmpty {
             if metrics == nil {
                 metrics = fopen(url.appendingPathComponent("metrics.csv").path, "w")
-                if let metrics { fputs("episode,name,value\n", metrics) }
+                if let metrics { fputs(CSV.row(["episode", "name", "value"]), metrics) }
             }
             if let metrics {
                 for (name, value) in record.metrics.sorted(by: { $0.key < $1.key }) {
-                    fputs("\(record.episode),\(name),\(value)\n", metrics)
+                    fputs(CSV.row([String(record.episode), name, CSV.number(value)]), metrics)
                 }
             }
         }
-        if Date().timeIntervalSince(lastFlush) >= 1 { flush() }
+        // The episode is finished: hand it to the OS before the next one starts (one write per
+        // episode and file, not per step).
+        flush()
     }
 
     private func flush() {
         fflush(csv)
         if let metrics { fflush(metrics) }
-        lastFlush = Date()
     }
 
     /// Flushes the episodes and records how the run ended.
@@ -89,6 +93,8 @@ public final class RunDirectory: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         flush()
+        var outcome = outcome
+        outcome.message = outcome.message.map { ScriptText.capped($0) }
         try writeRecord(outcome)
     }
 
@@ -97,7 +103,14 @@ public final class RunDirectory: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(Record(spec: spec, started: started, outcome: outcome))
+        // JSON has no infinity or NaN: they are the strings "inf", "-inf" and "nan" (as in grade files).
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let data: Data
+        do {
+            data = try encoder.encode(Record(spec: spec, started: started, outcome: outcome))
+        } catch {
+            throw UsageError("cannot record the run in \(url.appendingPathComponent("run.json").path): \(error)")
+        }
         // Write beside and rename, so a killed process never leaves a half-written record.
         let target = url.appendingPathComponent("run.json")
         let temporary = url.appendingPathComponent(".run.json.tmp")
