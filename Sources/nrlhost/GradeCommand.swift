@@ -32,6 +32,7 @@ struct GradeCommand: ParsableCommand {
     }
 
     func run() throws {
+        try AssignmentCheck.survives(assignment)
         let a = try Assignment.load(path: assignment)
         guard !a.gradingSeeds.isEmpty else {
             throw UsageError("\(assignment) has no grading seeds (seeds.grading); is it the students' copy? `nrlhost try` runs the practice seeds")
@@ -84,6 +85,7 @@ struct TryCommand: ParsableCommand {
     var submission: String
 
     func run() throws {
+        try AssignmentCheck.survives(assignment)
         let a = try Assignment.load(path: assignment)
         print("\(a.name): \(a.title)")
         print("  \(a.runDescription(seeds: a.practiceSeeds.count, kind: "practice")) (seeds \(a.practiceSeeds.map(String.init).joined(separator: ", "))); limits: \(a.limitsSummary)\(a.locality == .local ? "; no exact gradients (add_gradient)" : "")")
@@ -122,14 +124,18 @@ struct GradeWorkerCommand: ParsableCommand {
         commandName: "grade-worker", abstract: "Internal: grade one submission and print the result as JSON.", shouldDisplay: false)
 
     @Argument var assignment: String
-    @Argument var submission: String
+    @Argument var submission: String = ""
     @Flag var practice = false
+    /// Only load the assignment (the grader's check that loading it cannot crash the grader).
+    @Flag(name: .customLong("assignment-only")) var assignmentOnly = false
 
     func run() throws {
+        if assignmentOnly { CrashNote.install(); CrashNote.set("loading the assignment") }
         let a: Assignment
         do { a = try Assignment.load(path: assignment) } catch {
             throw CommandFailure("\(error)", exitCode: 2)
         }
+        if assignmentOnly { return }
         let grader = SubmissionGrader(assignment: a, submission: submission, seeds: practice ? .practice : .grading)
         CrashNote.install()
         grader.onProgress = { CrashNote.set($0) }
@@ -174,7 +180,6 @@ enum CrashNote {
     private static let capacity = 1024
     nonisolated(unsafe) private static let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
     nonisolated(unsafe) private static var length = 0
-    nonisolated(unsafe) private static var previous: [Int32: sigaction] = [:]
     static let signals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]
 
     /// Sets the breadcrumb (the line the handler writes).
@@ -195,22 +200,45 @@ enum CrashNote {
             var action = sigaction()
             action.__sigaction_handler.sa_sigaction = { signal, info, _ in
                 if CrashNote.length > 0 { _ = write(STDERR_FILENO, CrashNote.buffer, CrashNote.length) }
-                // Then what would have happened: the previous handler (the Swift runtime's backtrace)
-                // or the default action. A fault happens again on return; a sent signal is raised again.
-                if var old = CrashNote.previous[signal] { sigaction(signal, &old, nil) } else { Glibc.signal(signal, SIG_DFL) }
+                // Then the default action, so the grader sees the signal (not the Swift runtime's
+                // backtracer, which may let a sent signal return): a fault happens again on return,
+                // a sent or raised signal is raised again.
+                Glibc.signal(signal, SIG_DFL)
                 if let info, info.pointee.si_code <= 0 { raise(signal) }
             }
             action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER
             sigemptyset(&action.sa_mask)
-            var old = sigaction()
-            sigaction(signal, &action, &old)
-            previous[signal] = old
+            sigaction(signal, &action, nil)
         }
     }
 
     /// The breadcrumb in a worker's standard error, if it wrote one.
     static func place(in stderr: String) -> String? {
         stderr.split(separator: "\n").last { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+    }
+}
+
+/// The grader loads the assignment in a child process first: an assignment that crashes or hangs
+/// its loader (malformed, huge, hostile) is reported, and the grader itself lives on.
+enum AssignmentCheck {
+    static let timeout = 120.0
+
+    static func survives(_ path: String) throws {
+        let outcome: ChildProcess.Outcome
+        do {
+            outcome = try ChildProcess.run(ChildProcess.ownExecutable, ["grade-worker", "--assignment-only", "--", path], timeout: timeout)
+        } catch {
+            return  // no child process: load it here as before
+        }
+        let stderr = String(decoding: outcome.stderr, as: UTF8.self)
+        let tail = stderr.split(separator: "\n").filter { !$0.hasPrefix(CrashNote.prefix) }.suffix(3).joined(separator: " | ")
+        if outcome.timedOut {
+            throw CommandFailure("loading the assignment \(path) did not finish in \(Int(timeout)) s; nothing was graded")
+        }
+        if let signal = outcome.signal {
+            throw CommandFailure("loading the assignment \(path) crashed the process loading it (\(signalName(signal))); nothing was graded"
+                                 + (tail.isEmpty ? "" : "; its last output: \(tail)"))
+        }
     }
 }
 

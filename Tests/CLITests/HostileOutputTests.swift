@@ -415,4 +415,81 @@ final class HostileOutputTests: XCTestCase {
         let data = try Data(contentsOf: output)
         XCTAssertLessThan(data.count, 20_000)
     }
+
+    // MARK: 12. Crashes in grading
+
+    /// The pids of `parent`'s children whose command line contains `marker`.
+    func children(of parent: Int32, containing marker: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.range(of: ")", options: .backwards) else { return false }
+            let fields = stat[close.upperBound...].split(separator: " ")
+            guard fields.count > 2, Int32(fields[1]) == parent else { return false }
+            let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return String(decoding: cmdline, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(marker)
+        }
+    }
+
+    /// A worker that dies of a signal mid-run: the verdict names the signal and where grading was;
+    /// the grader goes on and writes its files.
+    func testACrashedWorkerIsReportedWithItsSignalAndPlace() throws {
+        let assignment = try write("a.lua", """
+            return assignment {
+              name = "crash", title = "t", env = "cartpole", hidden = 4, episodes = 20,
+              seeds = { practice = { 1 }, grading = { 2, 3 } },
+              limits = { instructions = 2000000000, memory_mb = 64, seconds = 60 },
+              scoring = { metric = "final", baseline = 0, pass = 400, full = 500 },
+            }
+
+            """)
+        let slow = try write("slow.lua", """
+            return rule {
+              act = function(ctx, obs)
+                if ctx.episode == 3 then for i = 1, 1e9 do end end
+                return 1
+              end,
+              learn = function() end,
+            }
+
+            """)
+        let honest = try write("honest.lua", "return rule { act = function() return 1 end, learn = function() end }\n")
+        let output = dir.appendingPathComponent("g.json")
+        let (process, o, e) = try NRLHostBinary.start(["grade", assignment, slow, honest, "--jobs", "1", "--json", output.path])
+        var worker: Int32?
+        XCTAssertTrue(wait(30) { worker = children(of: process.processIdentifier, containing: "slow.lua").first; return worker != nil })
+        usleep(1_500_000)  // well inside episode 3
+        if let worker { kill(worker, SIGSEGV) }
+        let r = NRLHostBinary.finish(process, o, e)
+        XCTAssertEqual(r.status, 0, r.output)
+        let results = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [[String: Any]])
+        XCTAssertEqual(results.count, 2)
+        let reason = results.first?["reason"] as? String ?? ""
+        XCTAssertEqual(results.first?["status"] as? String, "error")
+        XCTAssertTrue(reason.contains("crashed with SIGSEGV"), reason)
+        XCTAssertTrue(reason.contains("while grading cartpole, run 1 of 2, episode 3"), reason)
+        XCTAssertEqual(results.last?["status"] as? String, "failed", "the next submission is graded")
+    }
+
+    /// An assignment whose loading crashes (here: killed by a signal while it loads) stops the
+    /// grader with a message and exit 1, not a crash of the grader.
+    func testAnAssignmentThatCrashesItsLoaderDoesNotCrashTheGrader() throws {
+        let assignment = try write("slow-assignment.lua", """
+            local slow = string.find(string.rep("a", 28), string.rep("a?", 28) .. string.rep("a", 28))
+            return assignment {
+              name = "slow", title = "t", env = "cartpole", hidden = 4, episodes = 2,
+              seeds = { practice = { 1 }, grading = { 2 } },
+              scoring = { metric = "final", baseline = 0, pass = 400, full = 500 },
+            }
+
+            """)
+        let submission = try write("s.lua", "return rule { act = function() return 1 end, learn = function() end }\n")
+        let (process, o, e) = try NRLHostBinary.start(["grade", assignment, submission])
+        var loader: Int32?
+        XCTAssertTrue(wait(30) { loader = children(of: process.processIdentifier, containing: "--assignment-only").first; return loader != nil })
+        if let loader { kill(loader, SIGSEGV) }
+        let r = NRLHostBinary.finish(process, o, e)
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.stderr.contains("loading the assignment \(assignment) crashed the process loading it (SIGSEGV"), r.stderr)
+    }
 }
