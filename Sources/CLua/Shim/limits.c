@@ -121,6 +121,7 @@ lua_State *nrl_newstate(nrl_limits *g) {
     lua_State *L = lua_newstate(nrl_alloc, g);
     if (L) {
         g->main = L;
+        g->running = L;
         *(nrl_limits **)lua_getextraspace(L) = g;
         lua_atpanic(L, nrl_panic);
         lua_setwarnf(L, NULL, NULL);

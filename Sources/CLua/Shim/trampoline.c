@@ -14,9 +14,13 @@ static int nrl_native_trampoline(lua_State *L) {
     nrl_native_box box = { .pointer = lua_touserdata(L, lua_upvalueindex(1)) };
     nrl_native_fn f = box.fn;
     nrl_limits *g = nrl_limits_of(L);
+    /* Host code pushes onto the thread that called it (LuaState.L): a coroutine's own stack. */
+    lua_State *caller = g->running;
+    g->running = L;
     g->host_depth++;
     int n = f(L);
     g->host_depth--;
+    g->running = caller;
     if (n == NRL_NATIVE_ERROR) {
         luaL_where(L, 1);
         lua_insert(L, -2);

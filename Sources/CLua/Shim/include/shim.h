@@ -38,6 +38,7 @@ enum { NRL_STOP_NONE = 0, NRL_STOP_INSTRUCTIONS = 1, NRL_STOP_MEMORY = 2, NRL_ST
 
 typedef struct nrl_limits {
     lua_State *main;
+    lua_State *running;           /* the thread whose host function runs (a coroutine's, in one), else main */
     void *host;                   /* the Swift LuaState that owns this state */
     size_t memory_used;           /* the Lua heap */
     size_t host_bytes;            /* buffers of host objects scripts made (vectors, passes, matrices) */
@@ -164,6 +165,15 @@ static inline nrl_vector *nrl_to_vector(lua_State *L, int idx) {
 
 /* Sets the vector metatable's C metamethods in the table on top (methods table at `methods`). */
 void nrl_set_vector_metamethods(lua_State *L, int methods);
+
+/* Sets __index (methods from the table at `methods`) and __tostring of another host type's
+   metatable, on top; both refuse a collected object. */
+void nrl_set_object_metamethods(lua_State *L, int methods);
+
+/* A collected host object (its __gc has run: object == NULL) can still be reached from Lua — as a
+   weak table's key until the next cycle, or through other objects finalized with it. Every access
+   refuses it with this message ("a collected vector object was used …"); %s is the type's name. */
+#define NRL_COLLECTED_FORMAT "a collected %s object was used (the collector had already finalized it: it was reachable only through a weak table or another collected object); keep a strong reference to host objects you still use"
 
 /* ---------- a Lua environment's step (step.c) ---------- */
 /* Reads an environment step's results from the top five slots — obs (a table or a vector of n finite

@@ -1,0 +1,137 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Hostile scripts against the host objects, through the built binary: each must end with exit code 1
+/// (never a signal) and a message naming the script's file and line.
+final class HostileObjectTests: XCTestCase {
+    struct Case {
+        let name: String
+        /// One line of Lua, run as line 9 of the rule's `act` (`obs` and `ctx` in scope); `collected(make)`
+        /// returns the object `make()` made, reached again after the collector finalized it.
+        let access: String
+        var expect = "a collected vector object was used"
+        var command = "run"
+    }
+
+    /// `collected(make)`: the object is only a weak table's key when the collector runs, so its `__gc`
+    /// runs; Lua keeps finalized keys until the next cycle, and `next` hands the object back.
+    static func script(_ access: String) -> String {
+        """
+        local function collected(make)
+          local t = setmetatable({}, { __mode = "k" })
+          t[make()] = true
+          collectgarbage()
+          return next(t)
+        end
+        return rule {
+          act = function(ctx, obs)
+            \(access)
+            return 1
+          end,
+          learn = function() end }
+
+        """
+    }
+
+    static let vector = "collected(function() return nrl.vector(4, 1) end)"
+    static let matrices = "collected(function() return ctx.net:zeros() end)"
+    static let pass = "collected(function() return ctx.net:pass() end)"
+    /// A view of a pass that was collected with it: the view's storage belongs to the pass.
+    static let view = "collected(function() local p = ctx.net:pass() ctx.net:forward(obs, p) return p:probs() end)"
+
+    static let useAfterFree: [Case] = [
+        Case(name: "vector_read", access: "local x = \(vector)[1]"),
+        Case(name: "vector_write", access: "\(vector)[1] = 7"),
+        Case(name: "vector_length", access: "local n = #\(vector)"),
+        Case(name: "vector_tostring", access: "local s = tostring(\(vector))"),
+        Case(name: "vector_method_index", access: "local f = \(vector).sum"),
+        Case(name: "vector_method", access: "local v = \(vector) local x = nrl.vector(4).sum(v)"),
+        Case(name: "vector_argument", access: "nrl.vector(4):add(\(vector))"),
+        Case(name: "vector_observation", access: "ctx.net:forward(\(vector), ctx.net:pass())"),
+        Case(name: "big_vector_fill", access: "local v = collected(function() return nrl.vector(1000000) end) nrl.vector(1000000):set(v)"),
+        Case(name: "view_read", access: "local x = \(view)[1]"),
+        Case(name: "view_length", access: "local n = #\(view)"),
+        Case(name: "view_method", access: "local x = nrl.vector(2):dot(\(view))"),
+        Case(name: "matrices_index", access: "local f = \(matrices).zero", expect: "a collected matrices object was used"),
+        Case(name: "matrices_tostring", access: "local s = tostring(\(matrices))", expect: "a collected matrices object was used"),
+        Case(name: "matrices_method", access: "local m = \(matrices) ctx.net.add(m, ctx.net, 1)", expect: "a collected matrices object was used"),
+        Case(name: "matrices_argument", access: "ctx.net:set(\(matrices))", expect: "a collected matrices object was used"),
+        Case(name: "matrices_put", access: "local m = \(matrices) ctx.net.put(m, 1, 1, 1, 5)", expect: "a collected matrices object was used"),
+        Case(name: "pass_method", access: "local p = \(pass) ctx.net.forward(ctx.net, obs, p)", expect: "a collected pass object was used"),
+        Case(name: "pass_view", access: "local p = \(pass) local probs = ctx.net:pass().probs local v = probs(p)", expect: "a collected pass object was used"),
+        Case(name: "pass_sample", access: "local p = \(pass) local sample = ctx.net:pass().sample local a = sample(p)", expect: "a collected pass object was used"),
+        // An ephemeron: the value is reachable only through its finalized key, so it is finalized too.
+        Case(name: "ephemeron_value", access: "local t = setmetatable({}, { __mode = 'k' }) t[nrl.vector(1)] = ctx.net:zeros() collectgarbage() local _, m = next(t) m:zero()",
+             expect: "a collected matrices object was used"),
+        // A coroutine kept alive only by a finalized key holds a vector on its stack.
+        Case(name: "coroutine_stack", access: "local t = setmetatable({}, { __mode = 'k' }) t[nrl.vector(1)] = coroutine.wrap(function() local v = nrl.vector(3) coroutine.yield() v[1] = 1 end) select(2, next(t))() collectgarbage() select(2, next(t))()"),
+        Case(name: "check_command", access: "local x = \(vector)[1]", command: "check"),
+    ]
+
+    func testCollectedHostObjectsAreRefused() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for c in Self.useAfterFree {
+            let script = dir.appendingPathComponent("\(c.name).lua")
+            try Self.script(c.access).write(to: script, atomically: true, encoding: .utf8)
+            let arguments = c.command == "run" ? ["run", script.path, "--env", "cartpole", "--episodes", "2", "--out", dir.appendingPathComponent("out-\(c.name)").path]
+                : [c.command, script.path]
+            let r = try NRLHostBinary.run(arguments)
+            XCTAssertEqual(r.status, 1, "\(c.name): \(r.output)")
+            XCTAssertTrue(r.stderr.contains("\(script.path):9: \(c.expect)"), "\(c.name): expected «\(script.path):9: \(c.expect)» in\n\(r.stderr)")
+        }
+    }
+
+    /// An environment script whose `step` returns a collected vector as its observation.
+    func testAnEnvironmentReturningACollectedVectorIsRefused() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("zombie_env.lua")
+        try """
+        local function collected()
+          local t = setmetatable({}, { __mode = "k" })
+          t[nrl.vector(2, 0.5)] = true
+          collectgarbage()
+          return next(t)
+        end
+        return env {
+          name = "zombie", observations = 2, actions = 2, max_steps = 5,
+          reset = function(self) return { 0, 0 } end,
+          step = function(self, action)
+            return collected(), 1, false, false
+          end,
+        }
+
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let r = try NRLHostBinary.run(["run", "--rule", "nrl", "--env", script.path, "--episodes", "2"])
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.stderr.contains("\(script.path):10: step must return an observation of 2 finite numbers; a collected vector object was used"), r.stderr)
+    }
+}
+
+extension HostileObjectTests {
+    /// Host functions called inside a coroutine take their arguments from, and leave their results and
+    /// errors on, the coroutine's own stack (not the main thread's).
+    func testHostFunctionsWorkInsideCoroutines() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("coroutines.lua")
+        try """
+        local co = coroutine.wrap(function(n)
+          local v = nrl.vector(n, 0.5)
+          assert(type(v) == "userdata" and #v == 3 and v:sum() == 1.5, "a vector made in a coroutine")
+          local ok, err = pcall(nrl.vector, -1)
+          assert(not ok and err:find("length in 0..16777216 expected, got %-1"), err)
+          coroutine.yield(v)
+          return rule { act = function() return 1 end, learn = function() end }
+        end)
+        local v = co(3)
+        assert(#v == 3 and tostring(v):find("vector%(3%)"))
+        return co()
+
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let r = try NRLHostBinary.run(["check", script.path])
+        XCTAssertEqual(r.status, 0, r.output)
+    }
+}
