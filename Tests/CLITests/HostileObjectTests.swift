@@ -135,3 +135,44 @@ extension HostileObjectTests {
         XCTAssertEqual(r.status, 0, r.output)
     }
 }
+
+extension HostileObjectTests {
+    static func memoryScript(keep: Bool) -> String {
+        """
+        local kept = {}
+        return rule {
+          act = function(ctx, obs)
+            local v = nrl.vector(100000, 1)
+            \(keep ? "kept[#kept + 1] = v" : "v[1] = 2")
+            return 1
+          end,
+          learn = function() end }
+
+        """
+    }
+
+    /// An 800 KB vector made and dropped at every step: what Lua dropped is collected before the cap
+    /// is declared exceeded, so 40 episodes (about 400 vectors, 320 MB in all) run under a 64 MB cap.
+    func testDroppedHostBuffersDoNotCountAgainstTheCap() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("drops.lua")
+        try Self.memoryScript(keep: false).write(to: script, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let r = try NRLHostBinary.run(["run", script.path, "--env", "cartpole", "--episodes", "40", "--max-memory=64", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.output)
+        let lines = try String(contentsOf: out.appendingPathComponent("episodes.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 41)
+    }
+
+    /// The same vectors kept: the cap still stops the script, at the line that made one too many.
+    func testHeldHostBuffersStillHitTheCap() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("keeps.lua")
+        try Self.memoryScript(keep: true).write(to: script, atomically: true, encoding: .utf8)
+        let r = try NRLHostBinary.run(["run", script.path, "--env", "cartpole", "--episodes", "40", "--max-memory=64"])
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.stderr.contains("\(script.path):4: memory limit exceeded: the script tried to hold more than 64 MB (act)"), r.stderr)
+    }
+}

@@ -129,10 +129,26 @@ lua_State *nrl_newstate(nrl_limits *g) {
     return L;
 }
 
+/* Whether `extra` more bytes exceed the cap. */
+static int nrl_over_cap(const nrl_limits *g, size_t extra) {
+    return g->memory_limit > 0 && g->memory_used + g->host_bytes + extra > g->memory_limit;
+}
+
+void nrl_collect_host(lua_State *L) {
+    nrl_limits *g = nrl_limits_of(L);
+    g->host_charged = 0;
+    g->collecting++;
+    lua_gc(L, LUA_GCCOLLECT);  /* returns at once inside a finalizer (the collector is stopped there) */
+    g->collecting--;
+}
+
 /* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit. */
 int nrl_charge_host(lua_State *L, size_t bytes) {
     nrl_limits *g = nrl_limits_of(L);
-    if (g->memory_limit > 0 && g->memory_used + g->host_bytes + bytes > g->memory_limit) {
+    g->host_charged += bytes;
+    size_t pace = g->memory_limit > 0 ? g->memory_limit / 8 : (size_t)64 << 20;
+    if (g->host_charged > pace || nrl_over_cap(g, bytes)) nrl_collect_host(L);
+    if (nrl_over_cap(g, bytes)) {
         if (g->stop == NRL_STOP_NONE) {
             g->stop = NRL_STOP_MEMORY;
             nrl_record_where(L, g);

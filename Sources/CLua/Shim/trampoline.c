@@ -30,7 +30,12 @@ static int nrl_native_trampoline(lua_State *L) {
     if (n <= NRL_NATIVE_ARG_ERROR) {
         return luaL_argerror(L, NRL_NATIVE_ARG_ERROR - n, lua_tostring(L, -1));
     }
-    if (g->memory_limit > 0 && g->memory_used + g->host_bytes > g->memory_limit && g->stop == NRL_STOP_NONE) {
+    /* Host code may allocate past the cap (it is never refused); what it leaves counts once dropped
+       objects are collected. Not while finalizers run (a finalizer only releases memory). */
+    if (g->memory_limit > 0 && g->memory_used + g->host_bytes > g->memory_limit && g->collecting == 0)
+        nrl_collect_host(L);
+    if (g->memory_limit > 0 && g->memory_used + g->host_bytes > g->memory_limit && g->stop == NRL_STOP_NONE
+        && g->collecting == 0) {
         g->stop = NRL_STOP_MEMORY;
         nrl_record_where(L, g);
         g->hook_armed = 1;

@@ -42,6 +42,8 @@ typedef struct nrl_limits {
     void *host;                   /* the Swift LuaState that owns this state */
     size_t memory_used;           /* the Lua heap */
     size_t host_bytes;            /* buffers of host objects scripts made (vectors, passes, matrices) */
+    size_t host_charged;          /* host bytes charged since the last full collection (nrl_collect_host) */
+    int collecting;               /* > 0 during nrl_collect_host: finalizers run */
     size_t memory_limit;          /* bytes, for both together; 0 = none */
     int host_depth;               /* > 0 while host code runs: allocations never fail there */
     long long instruction_budget; /* per call into the script; 0 = none */
@@ -81,8 +83,15 @@ void nrl_end_call(nrl_limits *g);
    tick (*seen_serial holds the call serial between ticks). Safe from another thread. */
 void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial);
 
-/* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit. */
+/* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit even
+   after a full collection. L is the running thread, inside a call from Lua. Host buffers count until
+   their userdata's __gc runs, and the collector paces itself by the Lua heap alone (it sees small
+   handles), so a full collection also runs after every eighth of the cap (64 MB without a cap) charged. */
 int nrl_charge_host(lua_State *L, size_t bytes);
+
+/* A full collection (finalizers included, so dropped host buffers are released), from host code
+   running inside a call from Lua; nothing while the collector is itself running finalizers. */
+void nrl_collect_host(lua_State *L);
 void nrl_release_host(lua_State *L, size_t bytes);
 
 /* ---------- calling Swift from Lua (trampoline.c) ---------- */
