@@ -176,3 +176,33 @@ extension HostileObjectTests {
         XCTAssertTrue(r.stderr.contains("\(script.path):4: memory limit exceeded: the script tried to hold more than 64 MB (act)"), r.stderr)
     }
 }
+
+extension HostileObjectTests {
+    /// Errors in code a script loads, or with a location the script wrote, name the real script: the
+    /// chunk name given to `load` is ignored, and a location naming no loaded script is not believed.
+    func testErrorsAlwaysNameTheRealScript() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [(name: String, line: String, expect: String)] = [
+            ("named_chunk", #"local f = load('local x = nil\nreturn x.y', '@other_student.lua') f()"#,
+             "FILE:3: (load):2: attempt to index a nil value (local 'x')"),
+            ("equals_chunk", #"local f = load('error("boom")', '=other_student.lua') f()"#, "FILE:3: (load):1: boom"),
+            ("plain_chunk", #"assert(load('return nil + 1', 'other_student.lua'))()"#, "FILE:3: (load):1: attempt to perform arithmetic on a nil value"),
+            ("nested_load", #"load('return load("return 1 .. {}", "@x.lua")()', '@y.lua')()"#, "FILE:3: (load):1: attempt to concatenate a table value"),
+            ("syntax_error", #"local f, err = load('return +', '@other_student.lua') error(err, 0)"#, "FILE:3: (load):1: unexpected symbol near '+'"),
+            ("loaded_loop", #"load('while true do end', '@other_student.lua')()"#, "FILE:3: instruction budget exceeded"),
+            ("forged_location", #"error('other_student.lua:7: forged', 0)"#, "FILE:3: other_student.lua:7: forged"),
+            ("no_location", #"error('no position here', 0)"#, "FILE:3: no position here"),
+        ]
+        for c in cases {
+            let script = dir.appendingPathComponent("\(c.name).lua")
+            try "return rule {\n  act = function(ctx, obs)\n    \(c.line)\n    return 1\n  end,\n  learn = function() end }\n"
+                .write(to: script, atomically: true, encoding: .utf8)
+            let r = try NRLHostBinary.run(["run", script.path, "--env", "cartpole", "--episodes", "2", "--max-instructions=5000000"])
+            XCTAssertEqual(r.status, 1, "\(c.name): \(r.output)")
+            let wanted = c.expect.replacingOccurrences(of: "FILE", with: script.path)
+            XCTAssertTrue(r.stderr.contains("error: " + wanted), "\(c.name): expected «\(wanted)» in\n\(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("error: other_student.lua"), c.name)
+        }
+    }
+}

@@ -13,6 +13,9 @@ void nrl_record_where(lua_State *L, nrl_limits *g);
 /* Raises "a collected <type> object was used …" for the userdata at idx (vector.c). */
 int nrl_collected_error(lua_State *L, int idx);
 
+/* The end of the name of a chunk a script loaded with load (sandbox.c): "@/path/x.lua:12: (load)". */
+#define NRL_LOAD_SUFFIX ": (load)"
+
 /* Element i (0-based) of a vector, as a Lua number. */
 static inline lua_Number nrl_vector_get(const nrl_vector *v, int i) {
     return v->is_double ? ((const double *)v->data)[i] : (lua_Number)((const float *)v->data)[i];

@@ -20,7 +20,12 @@ void nrl_record_where(lua_State *L, nrl_limits *g) {
     lua_Debug ar;
     for (int level = 0; lua_getstack(L, level, &ar); level++) {
         if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, "=nrlhost") != 0) {
-            snprintf(g->where, sizeof g->where, "%s:%d", ar.short_src, ar.currentline);
+            /* In a loaded chunk, the line of the load call: "x.lua:12: (load)" gives "x.lua:12". */
+            size_t n = strlen(ar.short_src), suffix = strlen(NRL_LOAD_SUFFIX);
+            if (n > suffix && strcmp(ar.short_src + n - suffix, NRL_LOAD_SUFFIX) == 0)
+                snprintf(g->where, sizeof g->where, "%.*s", (int)(n - suffix), ar.short_src);
+            else
+                snprintf(g->where, sizeof g->where, "%s:%d", ar.short_src, ar.currentline);
             return;
         }
     }

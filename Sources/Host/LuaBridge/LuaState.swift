@@ -110,7 +110,28 @@ public final class LuaState {
         let parts = raw.components(separatedBy: "\nstack traceback:\n")
         var error = ScriptError.parse(parts[0], traceback: parts.count > 1 ? parts[1] : nil)
         error.location = error.location.map(fullLocation)
+        // A location the script wrote itself (error("other.lua:1: …", 0)) names no script of this
+        // state: the message stays whole, and the location is the innermost script line running.
+        if let location = error.location, !isScriptLocation(location) {
+            error.message = parts[0]
+            error.location = nil
+        }
+        if error.location == nil, parts.count > 1 { error.location = scriptLocation(inTraceback: parts[1]) }
         return error
+    }
+
+    /// Whether `location` is "file:line" in a script loaded here.
+    func isScriptLocation(_ location: String) -> Bool {
+        chunkNames.contains { location.hasPrefix($0 + ":") && Int(location.dropFirst($0.count + 1)) != nil }
+    }
+
+    /// The innermost script line of a Lua traceback ("\t/path/x.lua:3: in function 'act'").
+    private func scriptLocation(inTraceback traceback: String) -> String? {
+        for line in traceback.split(separator: "\n") {
+            let frame = ScriptError.parse(line.trimmingCharacters(in: .whitespaces))
+            if let location = frame.location.map(fullLocation), isScriptLocation(location) { return location }
+        }
+        return nil
     }
 
     /// Whether a limit has stopped this state for good.
