@@ -206,3 +206,33 @@ extension HostileObjectTests {
         }
     }
 }
+
+extension HostileObjectTests {
+    /// 17 MB held and a 4 MB table dropped at every step under a 30 MB cap: the Lua heap's own garbage
+    /// is collected (Lua's emergency collection) before the cap is declared exceeded.
+    func testDroppedLuaGarbageDoesNotCountAgainstTheCap() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("tables.lua")
+        try """
+        local live1, live2 = {}, {}
+        return rule {
+          setup = function(ctx)
+            for i = 1, 500000 do live1[i] = i live2[i] = i end
+          end,
+          act = function(ctx, obs)
+            local t = {}
+            for i = 1, 200000 do t[i] = i end
+            return 1
+          end,
+          learn = function() end }
+
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let r = try NRLHostBinary.run(["run", script.path, "--env", "cartpole", "--episodes", "20", "--max-memory=30"])
+        XCTAssertEqual(r.status, 0, r.output)
+        // Holding more than the cap still stops.
+        let held = try NRLHostBinary.run(["run", script.path, "--env", "cartpole", "--episodes", "20", "--max-memory=16"])
+        XCTAssertEqual(held.status, 1, held.output)
+        XCTAssertTrue(held.stderr.contains("\(script.path):4: memory limit exceeded"), held.stderr)
+    }
+}

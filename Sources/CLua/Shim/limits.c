@@ -88,8 +88,18 @@ void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial) {
     *seen_serial = serial;
 }
 
+/* A memory stop: sticky, re-raised by the hook at every instruction. */
+static void nrl_memory_stop(nrl_limits *g) {
+    g->stop = NRL_STOP_MEMORY;
+    if (g->main) { nrl_record_where(g->main, g); g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+}
+
 /* The allocator behind the memory cap. Script code gets NULL (a Lua memory error) past the cap,
-   and the stop is recorded so that the hook re-raises it; host code is never refused. */
+   and the stop is recorded so that the hook re-raises it; host code is never refused.
+   Lua answers a refusal with an emergency collection and asks for the same block again: only a
+   second refusal of it is a stop, so garbage the collector had not reached yet does not count against
+   the cap. A refusal that is not asked again (lauxlib's buffers raise at once) is a stop as soon as
+   any other request comes. */
 static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     nrl_limits *g = (nrl_limits *)ud;
     size_t old = ptr ? osize : 0;
@@ -98,11 +108,19 @@ static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         g->memory_used -= old;
         return NULL;
     }
+    int again = g->refused && g->refused_block == ptr && g->refused_size == nsize;
+    if (g->refused && !again && g->stop == NRL_STOP_NONE) nrl_memory_stop(g);
+    g->refused = 0;
     if (nsize > old && g->memory_limit > 0 && g->host_depth == 0
         && g->memory_used + g->host_bytes - old + nsize > g->memory_limit) {
         if (g->stop == NRL_STOP_NONE) {
-            g->stop = NRL_STOP_MEMORY;
-            if (g->main) { nrl_record_where(g->main, g); g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+            if (!again) {
+                g->refused = 1;
+                g->refused_block = ptr;
+                g->refused_size = nsize;
+            } else {
+                nrl_memory_stop(g);
+            }
         }
         return NULL;
     }

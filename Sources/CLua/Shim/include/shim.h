@@ -44,6 +44,9 @@ typedef struct nrl_limits {
     size_t host_bytes;            /* buffers of host objects scripts made (vectors, passes, matrices) */
     size_t host_charged;          /* host bytes charged since the last full collection (nrl_collect_host) */
     int collecting;               /* > 0 during nrl_collect_host: finalizers run */
+    int refused;                  /* the allocator refused a request once (limits.c) … */
+    void *refused_block;          /* … this one, which Lua asks for again after an emergency collection */
+    size_t refused_size;
     size_t memory_limit;          /* bytes, for both together; 0 = none */
     int host_depth;               /* > 0 while host code runs: allocations never fail there */
     long long instruction_budget; /* per call into the script; 0 = none */
