@@ -7,6 +7,10 @@
    raises at every instruction. The trampoline and coroutine.create set it too. */
 void nrl_hook(lua_State *L, lua_Debug *ar);
 
+/* A refused allocation that Lua did not ask for again before the call ended (lauxlib's buffers raise
+   at once) becomes a memory stop (limits.c). */
+void nrl_settle_refusal(nrl_limits *g);
+
 /* Records the innermost script line on L's stack in g->where, as "file:line" (limits.c). */
 void nrl_record_where(lua_State *L, nrl_limits *g);
 

@@ -16,19 +16,23 @@ double nrl_now(void) {
 
 /* The innermost script line on L's stack, as "file:line" (the sandbox's own Lua prelude,
    chunk "=nrlhost", is not a script line). */
-void nrl_record_where(lua_State *L, nrl_limits *g) {
+static void nrl_where_into(lua_State *L, char *where, size_t size) {
     lua_Debug ar;
     for (int level = 0; lua_getstack(L, level, &ar); level++) {
         if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, "=nrlhost") != 0) {
             /* In a loaded chunk, the line of the load call: "x.lua:12: (load)" gives "x.lua:12". */
             size_t n = strlen(ar.short_src), suffix = strlen(NRL_LOAD_SUFFIX);
             if (n > suffix && strcmp(ar.short_src + n - suffix, NRL_LOAD_SUFFIX) == 0)
-                snprintf(g->where, sizeof g->where, "%.*s", (int)(n - suffix), ar.short_src);
+                snprintf(where, size, "%.*s", (int)(n - suffix), ar.short_src);
             else
-                snprintf(g->where, sizeof g->where, "%s:%d", ar.short_src, ar.currentline);
+                snprintf(where, size, "%s:%d", ar.short_src, ar.currentline);
             return;
         }
     }
+}
+
+void nrl_record_where(lua_State *L, nrl_limits *g) {
+    nrl_where_into(L, g->where, sizeof g->where);
 }
 
 /* Count hook: accounts instructions, checks the clock, and once a limit is hit raises at
@@ -91,7 +95,15 @@ void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial) {
 /* A memory stop: sticky, re-raised by the hook at every instruction. */
 static void nrl_memory_stop(nrl_limits *g) {
     g->stop = NRL_STOP_MEMORY;
-    if (g->main) { nrl_record_where(g->main, g); g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+    if (g->refused_where[0] != 0) memcpy(g->where, g->refused_where, sizeof g->where);
+    else if (g->main) nrl_record_where(g->main, g);
+    if (g->main) { g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+}
+
+void nrl_settle_refusal(nrl_limits *g) {
+    if (g->refused && g->stop == NRL_STOP_NONE) nrl_memory_stop(g);
+    g->refused = 0;
+    g->refused_where[0] = 0;
 }
 
 /* The allocator behind the memory cap. Script code gets NULL (a Lua memory error) past the cap,
@@ -109,7 +121,7 @@ static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     int again = g->refused && g->refused_block == ptr && g->refused_size == nsize;
-    if (g->refused && !again && g->stop == NRL_STOP_NONE) nrl_memory_stop(g);
+    if (g->refused && !again) nrl_settle_refusal(g);
     g->refused = 0;
     if (nsize > old && g->memory_limit > 0 && g->host_depth == 0
         && g->memory_used + g->host_bytes - old + nsize > g->memory_limit) {
@@ -118,12 +130,14 @@ static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
                 g->refused = 1;
                 g->refused_block = ptr;
                 g->refused_size = nsize;
+                if (g->main) nrl_where_into(g->main, g->refused_where, sizeof g->refused_where);
             } else {
                 nrl_memory_stop(g);
             }
         }
         return NULL;
     }
+    g->refused_where[0] = 0;
     void *p = realloc(ptr, nsize);
     if (p == NULL) return NULL;
     g->memory_used = g->memory_used - old + nsize;

@@ -79,6 +79,7 @@ int nrl_pcall(lua_State *L, int nargs, int nresults) {
     g->host_depth--;
     int status = lua_pcall(L, nargs, nresults, 1);
     g->host_depth++;
+    nrl_settle_refusal(g);
     return status;
 }
 

@@ -47,6 +47,7 @@ typedef struct nrl_limits {
     int refused;                  /* the allocator refused a request once (limits.c) … */
     void *refused_block;          /* … this one, which Lua asks for again after an emergency collection */
     size_t refused_size;
+    char refused_where[512];      /* the script line of that request */
     size_t memory_limit;          /* bytes, for both together; 0 = none */
     int host_depth;               /* > 0 while host code runs: allocations never fail there */
     long long instruction_budget; /* per call into the script; 0 = none */
