@@ -16,14 +16,23 @@ double nrl_now(void) {
 
 /* The innermost script line on L's stack, as "file:line" (the sandbox's own Lua prelude,
    chunk "=nrlhost", is not a script line). */
-void nrl_record_where(lua_State *L, nrl_limits *g) {
+static void nrl_where_into(lua_State *L, char *where, size_t size) {
     lua_Debug ar;
     for (int level = 0; lua_getstack(L, level, &ar); level++) {
         if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, "=nrlhost") != 0) {
-            snprintf(g->where, sizeof g->where, "%s:%d", ar.short_src, ar.currentline);
+            /* In a loaded chunk, the line of the load call: "x.lua:12: (load)" gives "x.lua:12". */
+            size_t n = strlen(ar.short_src), suffix = strlen(NRL_LOAD_SUFFIX);
+            if (n > suffix && strcmp(ar.short_src + n - suffix, NRL_LOAD_SUFFIX) == 0)
+                snprintf(where, size, "%.*s", (int)(n - suffix), ar.short_src);
+            else
+                snprintf(where, size, "%s:%d", ar.short_src, ar.currentline);
             return;
         }
     }
+}
+
+void nrl_record_where(lua_State *L, nrl_limits *g) {
+    nrl_where_into(L, g->where, sizeof g->where);
 }
 
 /* Count hook: accounts instructions, checks the clock, and once a limit is hit raises at
@@ -83,8 +92,26 @@ void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial) {
     *seen_serial = serial;
 }
 
+/* A memory stop: sticky, re-raised by the hook at every instruction. */
+static void nrl_memory_stop(nrl_limits *g) {
+    g->stop = NRL_STOP_MEMORY;
+    if (g->refused_where[0] != 0) memcpy(g->where, g->refused_where, sizeof g->where);
+    else if (g->main) nrl_record_where(g->main, g);
+    if (g->main) { g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+}
+
+void nrl_settle_refusal(nrl_limits *g) {
+    if (g->refused && g->stop == NRL_STOP_NONE) nrl_memory_stop(g);
+    g->refused = 0;
+    g->refused_where[0] = 0;
+}
+
 /* The allocator behind the memory cap. Script code gets NULL (a Lua memory error) past the cap,
-   and the stop is recorded so that the hook re-raises it; host code is never refused. */
+   and the stop is recorded so that the hook re-raises it; host code is never refused.
+   Lua answers a refusal with an emergency collection and asks for the same block again: only a
+   second refusal of it is a stop, so garbage the collector had not reached yet does not count against
+   the cap. A refusal that is not asked again (lauxlib's buffers raise at once) is a stop as soon as
+   any other request comes. */
 static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     nrl_limits *g = (nrl_limits *)ud;
     size_t old = ptr ? osize : 0;
@@ -93,14 +120,24 @@ static void *nrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         g->memory_used -= old;
         return NULL;
     }
+    int again = g->refused && g->refused_block == ptr && g->refused_size == nsize;
+    if (g->refused && !again) nrl_settle_refusal(g);
+    g->refused = 0;
     if (nsize > old && g->memory_limit > 0 && g->host_depth == 0
         && g->memory_used + g->host_bytes - old + nsize > g->memory_limit) {
         if (g->stop == NRL_STOP_NONE) {
-            g->stop = NRL_STOP_MEMORY;
-            if (g->main) { nrl_record_where(g->main, g); g->hook_armed = 1; lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1); }
+            if (!again) {
+                g->refused = 1;
+                g->refused_block = ptr;
+                g->refused_size = nsize;
+                if (g->main) nrl_where_into(g->main, g->refused_where, sizeof g->refused_where);
+            } else {
+                nrl_memory_stop(g);
+            }
         }
         return NULL;
     }
+    g->refused_where[0] = 0;
     void *p = realloc(ptr, nsize);
     if (p == NULL) return NULL;
     g->memory_used = g->memory_used - old + nsize;
@@ -121,6 +158,7 @@ lua_State *nrl_newstate(nrl_limits *g) {
     lua_State *L = lua_newstate(nrl_alloc, g);
     if (L) {
         g->main = L;
+        g->running = L;
         *(nrl_limits **)lua_getextraspace(L) = g;
         lua_atpanic(L, nrl_panic);
         lua_setwarnf(L, NULL, NULL);
@@ -128,10 +166,26 @@ lua_State *nrl_newstate(nrl_limits *g) {
     return L;
 }
 
+/* Whether `extra` more bytes exceed the cap. */
+static int nrl_over_cap(const nrl_limits *g, size_t extra) {
+    return g->memory_limit > 0 && g->memory_used + g->host_bytes + extra > g->memory_limit;
+}
+
+void nrl_collect_host(lua_State *L) {
+    nrl_limits *g = nrl_limits_of(L);
+    g->host_charged = 0;
+    g->collecting++;
+    lua_gc(L, LUA_GCCOLLECT);  /* returns at once inside a finalizer (the collector is stopped there) */
+    g->collecting--;
+}
+
 /* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit. */
 int nrl_charge_host(lua_State *L, size_t bytes) {
     nrl_limits *g = nrl_limits_of(L);
-    if (g->memory_limit > 0 && g->memory_used + g->host_bytes + bytes > g->memory_limit) {
+    g->host_charged += bytes;
+    size_t pace = g->memory_limit > 0 ? g->memory_limit / 8 : (size_t)64 << 20;
+    if (g->host_charged > pace || nrl_over_cap(g, bytes)) nrl_collect_host(L);
+    if (nrl_over_cap(g, bytes)) {
         if (g->stop == NRL_STOP_NONE) {
             g->stop = NRL_STOP_MEMORY;
             nrl_record_where(L, g);

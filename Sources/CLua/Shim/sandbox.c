@@ -57,8 +57,30 @@ static int nrl_sandbox_print(lua_State *L) {
     return 0;
 }
 
+/* The name of a chunk a script loads, whatever name it passed: the real script and the line of the
+   load call, "@/path/x.lua:12: (load)", so that an error in it reads "/path/x.lua:12: (load):2: …"
+   and never names another file. A chunk loaded by a loaded chunk keeps the outermost name. */
+static void nrl_push_load_chunkname(lua_State *L) {
+    lua_Debug ar;
+    size_t suffix = strlen(NRL_LOAD_SUFFIX);
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0 || strcmp(ar.source, "=nrlhost") == 0) continue;
+        size_t n = strlen(ar.source);
+        if (n > suffix && strcmp(ar.source + n - suffix, NRL_LOAD_SUFFIX) == 0) {
+            lua_pushstring(L, ar.source);
+            return;
+        }
+        if (ar.source[0] == '@') {
+            lua_pushfstring(L, "%s:%d" NRL_LOAD_SUFFIX, ar.source, ar.currentline);
+            return;
+        }
+        break;
+    }
+    lua_pushliteral(L, "=(load)");
+}
+
 /* load(chunk [, chunkname [, mode [, env]]]): strings only, text only, and the sandbox as the
-   default environment (upvalue 1). */
+   default environment (upvalue 1). The chunk name argument is ignored (see above). */
 static int nrl_sandbox_load(lua_State *L) {
     size_t len;
     const char *s = lua_tolstring(L, 1, &len);
@@ -67,7 +89,7 @@ static int nrl_sandbox_load(lua_State *L) {
         lua_pushliteral(L, "load: only source strings can be loaded here");
         return 2;
     }
-    const char *name = luaL_optstring(L, 2, "=(load)");
+    luaL_optstring(L, 2, NULL);  /* checked, then ignored */
     const char *mode = luaL_optstring(L, 3, "t");
     if (strchr(mode, 'b') != NULL && strchr(mode, 't') == NULL) {
         luaL_pushfail(L);
@@ -75,7 +97,9 @@ static int nrl_sandbox_load(lua_State *L) {
         return 2;
     }
     int has_env = !lua_isnone(L, 4);
-    int status = luaL_loadbufferx(L, s, len, name, "t");
+    nrl_push_load_chunkname(L);
+    int status = luaL_loadbufferx(L, s, len, lua_tostring(L, -1), "t");
+    lua_remove(L, -2);                        /* the name */
     if (status != LUA_OK) {
         luaL_pushfail(L);
         lua_insert(L, -2);

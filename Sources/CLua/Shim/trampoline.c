@@ -14,9 +14,13 @@ static int nrl_native_trampoline(lua_State *L) {
     nrl_native_box box = { .pointer = lua_touserdata(L, lua_upvalueindex(1)) };
     nrl_native_fn f = box.fn;
     nrl_limits *g = nrl_limits_of(L);
+    /* Host code pushes onto the thread that called it (LuaState.L): a coroutine's own stack. */
+    lua_State *caller = g->running;
+    g->running = L;
     g->host_depth++;
     int n = f(L);
     g->host_depth--;
+    g->running = caller;
     if (n == NRL_NATIVE_ERROR) {
         luaL_where(L, 1);
         lua_insert(L, -2);
@@ -26,7 +30,12 @@ static int nrl_native_trampoline(lua_State *L) {
     if (n <= NRL_NATIVE_ARG_ERROR) {
         return luaL_argerror(L, NRL_NATIVE_ARG_ERROR - n, lua_tostring(L, -1));
     }
-    if (g->memory_limit > 0 && g->memory_used + g->host_bytes > g->memory_limit && g->stop == NRL_STOP_NONE) {
+    /* Host code may allocate past the cap (it is never refused); what it leaves counts once dropped
+       objects are collected. Not while finalizers run (a finalizer only releases memory). */
+    if (g->memory_limit > 0 && g->memory_used + g->host_bytes > g->memory_limit && g->collecting == 0)
+        nrl_collect_host(L);
+    if (g->memory_limit > 0 && g->memory_used + g->host_bytes > g->memory_limit && g->stop == NRL_STOP_NONE
+        && g->collecting == 0) {
         g->stop = NRL_STOP_MEMORY;
         nrl_record_where(L, g);
         g->hook_armed = 1;
@@ -70,6 +79,7 @@ int nrl_pcall(lua_State *L, int nargs, int nresults) {
     g->host_depth--;
     int status = lua_pcall(L, nargs, nresults, 1);
     g->host_depth++;
+    nrl_settle_refusal(g);
     return status;
 }
 

@@ -45,10 +45,7 @@ enum LuaAPI {
         if type.indexedInC {
             nrl_set_vector_metamethods(L, methodsIndex)
         } else {
-            lua_pushvalue(L, methodsIndex)
-            s.setRawField(-2, "__index")
-            nrl_push_native(L, { L in LuaAPI.run(L) { a in a.state.pushString("<\(a.state.typeName(1))>"); return 1 } })
-            s.setRawField(-2, "__tostring")
+            nrl_set_object_metamethods(L, methodsIndex)
         }
         nrl_push_native(L, { L in LuaAPI.collect(L!) })
         s.setRawField(-2, "__gc")
@@ -129,6 +126,12 @@ enum LuaAPI {
         guard let raw = nrl_object_at(L, index, tag.rawValue) else { return nil }
         return Unmanaged<T>.fromOpaque(raw).takeUnretainedValue()
     }
+
+    /// "a collected matrices object was used …": a host object whose `__gc` has run, reached again
+    /// through a weak table (see NRL_COLLECTED_FORMAT in shim.h).
+    static func collectedMessage(_ name: String) -> String {
+        NRL_COLLECTED_FORMAT.replacingOccurrences(of: "%s", with: name)
+    }
 }
 
 /// Storage of a vector made by a script (`nrl.vector(n)`, `v:clone()`).
@@ -189,7 +192,15 @@ struct LuaArguments {
     func isNone(_ i: Int32) -> Bool { lua_type(L, i) <= LUA_TNIL }
 
     func expected(_ i: Int32, _ what: String) -> LuaCallFailure {
-        .argument(i, "\(what) expected, got \(isNone(i) && i > count ? "no value" : state.typeName(i))")
+        if nrl_tag(L, i) != 0, let o = lua_touserdata(L, i), o.assumingMemoryBound(to: nrl_object.self).pointee.object == nil {
+            return collected(i)
+        }
+        return .argument(i, "\(what) expected, got \(isNone(i) && i > count ? "no value" : state.typeName(i))")
+    }
+
+    /// The error for a collected host object at `i` (the script line of the call is added).
+    func collected(_ i: Int32) -> LuaCallFailure {
+        .message(LuaAPI.collectedMessage(state.typeName(i)))
     }
 
     func matrices(_ i: Int32) throws -> LayerMatrices {
@@ -258,7 +269,8 @@ struct LuaArguments {
     /// An observation for a network with `size` inputs: a vector or a table of numbers.
     /// Float32 vectors of the right length are used in place; anything else is converted.
     func observation(_ i: Int32, size: Int) throws -> UnsafePointer<Float> {
-        if let v = nrl_to_vector(L, i), v.pointee.object != nil {
+        if let v = nrl_to_vector(L, i) {
+            guard v.pointee.object != nil else { throw collected(i) }
             guard Int(v.pointee.count) == size else {
                 throw LuaCallFailure.argument(i, "observation of \(size) numbers expected, got a vector of \(v.pointee.count)")
             }

@@ -75,7 +75,7 @@ enum LuaPassAPI {
         let key = kind.rawValue + (layerIndex.map { String($0 + 1) } ?? "")
         let s = a.state
         lua_getiuservalue(a.L, 1, 1)
-        if s.rawField(-1, key) == LUA_TUSERDATA {
+        if s.rawField(-1, key) == LUA_TUSERDATA, let v = nrl_to_vector(a.L, -1), v.pointee.object != nil {
             nrl_lua_remove(a.L, -2)
             return 1
         }

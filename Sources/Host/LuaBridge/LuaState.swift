@@ -12,7 +12,11 @@ import Foundation
 /// code with a message naming the script line. Swift calls Lua only through `call` (a protected
 /// call); Swift functions called from Lua report errors by return code (see CLua/Shim/trampoline.c).
 public final class LuaState {
-    let L: OpaquePointer
+    /// The main thread, which owns the state.
+    private let main: OpaquePointer
+    /// The thread host code works on: the main thread, or, while a host function called from a
+    /// coroutine runs, that coroutine (whose stack its arguments and results are on).
+    var L: OpaquePointer { limitsPointer.pointee.running }
     private let limitsPointer: UnsafeMutablePointer<nrl_limits>
     public let limits: ScriptLimits
     /// What the embedding code shares with the functions it exposes (set once, never nil).
@@ -32,7 +36,7 @@ public final class LuaState {
         self.limits = limits
         limitsPointer = .allocate(capacity: 1)
         guard let state = nrl_newstate(limitsPointer) else { fatalError("Lua could not allocate a state") }
-        L = state
+        main = state
         limitsPointer.pointee.memory_limit = limits.memoryBytes > 0 ? limits.memoryBytes : 0
         limitsPointer.pointee.instruction_budget = Int64(limits.instructionsPerCall)
         limitsPointer.pointee.print_limit = Int64(limits.printBytes)
@@ -46,7 +50,7 @@ public final class LuaState {
 
     deinit {
         LuaWatchdog.shared.forget(limitsPointer)
-        lua_close(L)
+        lua_close(main)
         limitsPointer.deallocate()
     }
 
@@ -106,7 +110,28 @@ public final class LuaState {
         let parts = raw.components(separatedBy: "\nstack traceback:\n")
         var error = ScriptError.parse(parts[0], traceback: parts.count > 1 ? parts[1] : nil)
         error.location = error.location.map(fullLocation)
+        // A location the script wrote itself (error("other.lua:1: …", 0)) names no script of this
+        // state: the message stays whole, and the location is the innermost script line running.
+        if let location = error.location, !isScriptLocation(location) {
+            error.message = parts[0]
+            error.location = nil
+        }
+        if error.location == nil, parts.count > 1 { error.location = scriptLocation(inTraceback: parts[1]) }
         return error
+    }
+
+    /// Whether `location` is "file:line" in a script loaded here.
+    func isScriptLocation(_ location: String) -> Bool {
+        chunkNames.contains { location.hasPrefix($0 + ":") && Int(location.dropFirst($0.count + 1)) != nil }
+    }
+
+    /// The innermost script line of a Lua traceback ("\t/path/x.lua:3: in function 'act'").
+    private func scriptLocation(inTraceback traceback: String) -> String? {
+        for line in traceback.split(separator: "\n") {
+            let frame = ScriptError.parse(line.trimmingCharacters(in: .whitespaces))
+            if let location = frame.location.map(fullLocation), isScriptLocation(location) { return location }
+        }
+        return nil
     }
 
     /// Whether a limit has stopped this state for good.

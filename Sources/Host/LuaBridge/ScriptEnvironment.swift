@@ -136,7 +136,8 @@ public final class ScriptEnvironment: Environment {
         let problem = { (detail: String) in
             ScriptError(location: site, message: "\(hook) must return an observation of \(size) finite numbers; \(detail)")
         }
-        if let v = nrl_to_vector(L, i), v.pointee.object != nil {
+        if let v = nrl_to_vector(L, i) {
+            guard v.pointee.object != nil else { throw problem(LuaAPI.collectedMessage("vector")) }
             guard Int(v.pointee.count) == size else { throw problem("got a vector of \(v.pointee.count)") }
             let e = LuaVectorAPI.Elements(v: v.pointee)
             for k in 0..<size {

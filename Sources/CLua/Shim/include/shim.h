@@ -38,9 +38,16 @@ enum { NRL_STOP_NONE = 0, NRL_STOP_INSTRUCTIONS = 1, NRL_STOP_MEMORY = 2, NRL_ST
 
 typedef struct nrl_limits {
     lua_State *main;
+    lua_State *running;           /* the thread whose host function runs (a coroutine's, in one), else main */
     void *host;                   /* the Swift LuaState that owns this state */
     size_t memory_used;           /* the Lua heap */
     size_t host_bytes;            /* buffers of host objects scripts made (vectors, passes, matrices) */
+    size_t host_charged;          /* host bytes charged since the last full collection (nrl_collect_host) */
+    int collecting;               /* > 0 during nrl_collect_host: finalizers run */
+    int refused;                  /* the allocator refused a request once (limits.c) … */
+    void *refused_block;          /* … this one, which Lua asks for again after an emergency collection */
+    size_t refused_size;
+    char refused_where[512];      /* the script line of that request */
     size_t memory_limit;          /* bytes, for both together; 0 = none */
     int host_depth;               /* > 0 while host code runs: allocations never fail there */
     long long instruction_budget; /* per call into the script; 0 = none */
@@ -80,8 +87,15 @@ void nrl_end_call(nrl_limits *g);
    tick (*seen_serial holds the call serial between ticks). Safe from another thread. */
 void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial);
 
-/* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit. */
+/* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit even
+   after a full collection. L is the running thread, inside a call from Lua. Host buffers count until
+   their userdata's __gc runs, and the collector paces itself by the Lua heap alone (it sees small
+   handles), so a full collection also runs after every eighth of the cap (64 MB without a cap) charged. */
 int nrl_charge_host(lua_State *L, size_t bytes);
+
+/* A full collection (finalizers included, so dropped host buffers are released), from host code
+   running inside a call from Lua; nothing while the collector is itself running finalizers. */
+void nrl_collect_host(lua_State *L);
 void nrl_release_host(lua_State *L, size_t bytes);
 
 /* ---------- calling Swift from Lua (trampoline.c) ---------- */
@@ -164,6 +178,15 @@ static inline nrl_vector *nrl_to_vector(lua_State *L, int idx) {
 
 /* Sets the vector metatable's C metamethods in the table on top (methods table at `methods`). */
 void nrl_set_vector_metamethods(lua_State *L, int methods);
+
+/* Sets __index (methods from the table at `methods`) and __tostring of another host type's
+   metatable, on top; both refuse a collected object. */
+void nrl_set_object_metamethods(lua_State *L, int methods);
+
+/* A collected host object (its __gc has run: object == NULL) can still be reached from Lua — as a
+   weak table's key until the next cycle, or through other objects finalized with it. Every access
+   refuses it with this message ("a collected vector object was used …"); %s is the type's name. */
+#define NRL_COLLECTED_FORMAT "a collected %s object was used (the collector had already finalized it: it was reachable only through a weak table or another collected object); keep a strong reference to host objects you still use"
 
 /* ---------- a Lua environment's step (step.c) ---------- */
 /* Reads an environment step's results from the top five slots — obs (a table or a vector of n finite
