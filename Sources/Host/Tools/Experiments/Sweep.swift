@@ -73,7 +73,7 @@ public final class Sweep: @unchecked Sendable {
     /// nil when the sweep was interrupted during the run.
     private func execute(_ spec: RunSpec, plugins: Plugins) -> RunResult? {
         var records: [EpisodeRecord] = []
-        records.reserveCapacity(spec.episodes)
+        records.reserveCapacity(min(spec.episodes, 4096))  // never reserve from a user's number
         var steps = 0
         let began = Date()
         do {
