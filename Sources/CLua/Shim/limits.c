@@ -76,6 +76,19 @@ void nrl_end_call(nrl_limits *g) {
     }
 }
 
+/* Clears a limit stop once the protected call it stopped has returned (a failed reload of a
+   watched script), so that the state's next calls run normally again, and collects what the
+   stopped call left. */
+void nrl_clear_stop(nrl_limits *g) {
+    g->stop = NRL_STOP_NONE;
+    g->where[0] = 0;
+    g->instructions = 0;
+    g->deadline = 0;
+    g->hook_armed = 0;
+    lua_sethook(g->main, NULL, 0, 0);
+    lua_gc(g->main, LUA_GCCOLLECT);  /* what the stopped call left (a memory stop's garbage) */
+}
+
 /* One watchdog tick: arms the hook if the same call was already running at the previous tick. */
 void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial) {
     long long serial = g->call_serial;

@@ -76,6 +76,9 @@ lua_State *nrl_newstate(nrl_limits *g);
 void nrl_begin_call(nrl_limits *g);
 void nrl_end_call(nrl_limits *g);
 
+/* Clears a sticky limit stop; only between calls (never while a call into the script runs). */
+void nrl_clear_stop(nrl_limits *g);
+
 /* One watchdog tick: arms the count hook if the same call was already running at the previous
    tick (*seen_serial holds the call serial between ticks). Safe from another thread. */
 void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial);
