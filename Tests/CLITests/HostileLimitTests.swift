@@ -211,4 +211,143 @@ final class HostileLimitTests: XCTestCase {
         XCTAssertTrue(r.result.stdout.contains("0 runs completed, 1 failed"), r.output)
         XCTAssertTrue(r.result.stdout.contains("\(rule):3: first episode"), r.output)
     }
+
+    // MARK: 3. The clock holds everywhere a script runs
+
+    /// A pattern whose matching backtracks for ever inside string.find, where no hook runs.
+    static let stuckCall = "string.find(string.rep('a', 40), string.rep('a?', 40) .. string.rep('a', 40))"
+    static func stuckMessage(_ seconds: String) -> String {
+        "time limit exceeded: a call has been stuck for more than \(seconds) s inside a library function"
+    }
+
+    /// A call stuck inside a C library function is stopped within its limit plus at most a second
+    /// (plus the process's start), with its script line, wherever it runs: top-level code of a rule,
+    /// an environment and an experiment, `setup`, `act` — through run, check and compare.
+    func testStuckInsideALibraryFunctionEverywhere() throws {
+        let rule = "return rule { act = function() return 1 end, learn = function() end }\n"
+        let topRule = try write("top_rule.lua", "local found = \(Self.stuckCall)\n" + rule)
+        let setupRule = try write("setup_rule.lua", "return rule {\n  setup = function(ctx)\n    ctx.found = \(Self.stuckCall)\n  end,\n  act = function() return 1 end, learn = function() end }\n")
+        let topEnv = try write("top_env.lua", "local found = \(Self.stuckCall)\nreturn env { name = \"e\", observations = 1, actions = 2, reset = function() return { 0 } end, step = function() return { 0 }, 0, true, false end }\n")
+        let stepEnv = try write("step_env.lua", "return env { name = \"e\", observations = 1, actions = 2, reset = function() return { 0 } end,\n  step = function()\n    local found = \(Self.stuckCall)\n    return { 0 }, 0, true, false end }\n")
+        let topExperiment = try write("top_experiment.lua", "local found = \(Self.stuckCall)\nreturn experiment { name = \"x\", rules = { \"nrl\" }, envs = { \"cartpole\" }, seeds = { 1 } }\n")
+        let cases: [([String], String)] = [
+            (["run", topRule, "--env", "cartpole"], "\(topRule):1: "),
+            (["check", topRule], "\(topRule):1: "),
+            (["run", setupRule, "--env", "cartpole"], "\(setupRule):3: "),
+            (["check", setupRule], "\(setupRule):3: "),
+            (["run", "--rule", "nrl", "--env", topEnv], "\(topEnv):1: "),
+            (["check", topEnv], "\(topEnv):1: "),
+            (["check", stepEnv], "\(stepEnv):3: "),
+            (["run", "--rule", "nrl", "--env", stepEnv], "\(stepEnv):3: "),
+            (["check", topExperiment], "\(topExperiment):1: "),
+            (["compare", topExperiment, "--store", dir.appendingPathComponent("top.sqlite").path], "\(topExperiment):1: "),
+        ]
+        for (arguments, location) in cases {
+            let r = try nrlhost(arguments + ["--max-seconds=1"], timeout: 30)
+            XCTAssertEqual(r.result.status, 1, "\(arguments): \(r.output)")
+            XCTAssertTrue(r.result.stderr.contains(location + Self.stuckMessage("1.0")), "\(arguments): \(r.output)")
+            XCTAssertLessThan(r.seconds, 1 + 1 + 2, "\(arguments): limit, a second, and the process's start")
+        }
+    }
+
+    /// A sweep whose worker is stuck in C: the stuck run is recorded as failed with the message, the
+    /// finished runs are kept, and the process ends (exit 1) rather than hanging; running the same
+    /// command again skips the finished run and retries the failed one (stopped the same way).
+    func testStuckCompareWorker() throws {
+        let stuck = try write("stuck_act.lua", "return rule {\n  act = function(ctx, obs)\n    return \(Self.stuckCall) and 1 or 2\n  end,\n  learn = function() end }\n")
+        let experiment = try write("stuck.lua", """
+        return experiment { name = "stuck", groups = {
+          { name = "ok", rules = { "nrl" }, envs = { "cartpole" }, seeds = { 1 }, episodes = 2, hidden = 4 },
+          { name = "stuck", rules = { "\(stuck)" }, envs = { "cartpole" }, seeds = { 1 }, episodes = 2, hidden = 4 } } }
+
+        """)
+        let store = dir.appendingPathComponent("stuck.sqlite").path
+        let r = try nrlhost(["compare", experiment, "--store", store, "--jobs", "1", "--max-seconds=1"], timeout: 30)
+        XCTAssertEqual(r.result.status, 1, r.output)
+        XCTAssertTrue(r.result.stderr.contains("\(stuck):3: " + Self.stuckMessage("1.0")), r.output)
+        XCTAssertTrue(r.result.stderr.contains("the sweep stops: stuck_act on cartpole 1x4 seed 1's call is stuck"), r.output)
+        XCTAssertLessThan(r.seconds, 10)
+        let again = try nrlhost(["compare", experiment, "--store", store, "--jobs", "1", "--max-seconds=1"], timeout: 30)
+        XCTAssertEqual(again.result.status, 1, again.output)
+        XCTAssertTrue(again.result.stdout.contains("1 already in"), again.output)
+        XCTAssertTrue(again.result.stderr.contains("\(stuck):3: " + Self.stuckMessage("1.0")), again.output)
+    }
+
+    /// The grade parent reads the assignment file itself: a stuck top level ends it with the line
+    /// (the assignment's own per-call limit, 5 s) instead of hanging; a stuck submission gets its verdict.
+    func testStuckAssignmentAndSubmission() throws {
+        let assignment = """
+        return assignment { name = "a", env = "cartpole", episodes = 3, hidden = 4,
+          seeds = { practice = { 1 }, grading = { 2 } }, limits = { seconds = 1 },
+          scoring = { metric = "final", baseline = 0, pass = 10, full = 20 } }
+
+        """
+        let stuckAssignment = try write("stuck_assignment.lua", "local found = \(Self.stuckCall)\n" + assignment)
+        let goodAssignment = try write("assignment.lua", assignment)
+        let submission = try write("stuck_submission.lua", "local found = \(Self.stuckCall)\nreturn rule { act = function() return 1 end, learn = function() end }\n")
+        for command in ["grade", "try"] {
+            let r = try nrlhost([command, stuckAssignment, submission], timeout: 30)
+            XCTAssertEqual(r.result.status, 1, r.output)
+            XCTAssertTrue(r.result.stderr.contains("\(stuckAssignment):1: " + Self.stuckMessage("5.0")), r.output)
+            XCTAssertLessThan(r.seconds, 5 + 1 + 2)
+        }
+        let json = dir.appendingPathComponent("grades.json").path
+        let g = try nrlhost(["grade", goodAssignment, submission, "--json", json], timeout: 30)
+        XCTAssertEqual(g.result.status, 0, g.output)
+        let text = try String(contentsOf: URL(fileURLWithPath: json), encoding: .utf8)
+        XCTAssertTrue(text.contains("stuck inside a library function"), text)
+        XCTAssertTrue(text.contains("\"location\" : \"\(submission):1\"") || text.contains("\"location\":\"\(submission):1\""), text)
+        XCTAssertLessThan(g.seconds, 1 + 1 + 3)
+    }
+
+    /// --max-seconds 2 stops a Lua loop in under 3 s, even one whose every instruction is a slow
+    /// library call (copying 16 MB): the clock is not only read every 1000 instructions.
+    func testMaxSecondsStopsALoopOfSlowCallsOnTime() throws {
+        let loops = [
+            ("plain", "while true do end"),
+            ("slow_calls", "while true do local s = string.rep('x', 1 << 24) end"),
+        ]
+        for (name, loop) in loops {
+            let rule = try write("\(name).lua", "return rule {\n  act = function(ctx, obs)\n    \(loop)\n  end,\n  learn = function() end }\n")
+            let r = try nrlhost(["run", rule, "--env", "cartpole", "--max-instructions=0", "--max-seconds=2"], timeout: 30)
+            XCTAssertEqual(r.result.status, 1, "\(name): \(r.output)")
+            XCTAssertTrue(r.result.stderr.contains("\(rule):3: time limit exceeded: one call (act) ran longer than 2.0 s"), "\(name): \(r.output)")
+            XCTAssertLessThan(r.seconds, 3, "\(name)")
+        }
+    }
+
+    /// A --watch reload whose top level is stuck in C cannot be abandoned (the call never returns):
+    /// the run ends within the limit plus a second of the edit, with the line, and run.json says why.
+    func testStuckWatchReloadEndsTheRun() throws {
+        let env = try write("slow.lua", """
+        return env {
+          name = "slow", observations = 1, actions = 2, max_steps = 1,
+          reset = function(self) return { 0 } end,
+          step = function(self, a)
+            local x = 0
+            for i = 1, 200000 do x = x + i end
+            return { 0 }, 1, true, false
+          end,
+        }
+
+        """)
+        let script = try write("live.lua", "return rule { act = function() return 1 end, learn = function() end }\n")
+        let out = dir.appendingPathComponent("out")
+        let (process, stdout, stderr) = try NRLHostBinary.start(["run", script, "--env", env, "--episodes", "100000", "--watch",
+                                                                 "--out", out.path, "--max-seconds=1"])
+        defer { if process.isRunning { process.terminate() } }
+        usleep(500_000)
+        let edited = Date()
+        let temporary = dir.appendingPathComponent(".live.lua.swp")
+        try "local found = \(Self.stuckCall)\nreturn rule { act = function() return 1 end, learn = function() end }\n"
+            .write(to: temporary, atomically: false, encoding: .utf8)
+        _ = rename(temporary.path, script)
+        let result = NRLHostBinary.finish(process, stdout, stderr)
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(result.status, 1, result.output)
+        XCTAssertTrue(result.stderr.contains("\(script):1: " + Self.stuckMessage("1.0")), result.output)
+        XCTAssertLessThan(Date().timeIntervalSince(edited), 1 + 1 + 2)
+        let runJSON = try String(contentsOf: out.appendingPathComponent("run.json"), encoding: .utf8)
+        XCTAssertTrue(runJSON.contains("\"failed\""), runJSON)
+    }
 }
