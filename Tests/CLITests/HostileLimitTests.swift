@@ -250,6 +250,26 @@ final class HostileLimitTests: XCTestCase {
         }
     }
 
+    /// A huge string.rep at load hits the memory cap with its line; a load that loops over big copies
+    /// stops on the clock — through run, check and compare.
+    func testHugeStringRepAtLoad() throws {
+        let rule = "return rule { act = function() return 1 end, learn = function() end }\n"
+        let huge = try write("huge_rep.lua", "local s = string.rep('x', 1 << 30)\n" + rule)
+        let loop = try write("rep_loop.lua", "local n = 0\nwhile true do n = n + #string.rep('x', 1 << 24) end\n" + rule)
+        let experiment = try write("rep.lua", "return experiment { name = \"rep\", rules = { \"\(loop)\" }, envs = { \"cartpole\" }, seeds = { 1 } }\n")
+        for command in [["run", huge, "--env", "cartpole"], ["check", huge]] {
+            let r = try nrlhost(command + ["--max-memory=32"], timeout: 30)
+            XCTAssertEqual(r.result.status, 1, r.output)
+            XCTAssertTrue(r.result.stderr.contains("\(huge):1: memory limit exceeded: the script tried to hold more than 32 MB (loading the script)"), r.output)
+        }
+        for command in [["run", loop, "--env", "cartpole"], ["check", loop], ["compare", experiment, "--store", dir.appendingPathComponent("rep.sqlite").path]] {
+            let r = try nrlhost(command + ["--max-seconds=1"], timeout: 30)
+            XCTAssertEqual(r.result.status, 1, r.output)
+            XCTAssertTrue(r.result.stderr.contains("\(loop):2: time limit exceeded: one call (loading the script) ran longer than 1.0 s"), r.output)
+            XCTAssertLessThan(r.seconds, 1 + 1 + 2)
+        }
+    }
+
     /// A sweep whose worker is stuck in C: the stuck run is recorded as failed with the message, the
     /// finished runs are kept, and the process ends (exit 1) rather than hanging; running the same
     /// command again skips the finished run and retries the failed one (stopped the same way).
