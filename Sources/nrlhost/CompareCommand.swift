@@ -58,6 +58,13 @@ struct CompareCommand: ParsableCommand {
 
         Interruption.install()
         let sweep = Sweep(store: results, runs: todo, jobs: jobs, plugins: plan.plugins)
+        // A run stuck inside a C library function cannot be stopped: it is recorded as failed with
+        // the message, the other runs in flight go back to be run next time, and the process ends
+        // (exit 1). Running the same command again completes the rest.
+        StuckCallGuard.onStuck { call in
+            let label = sweep.abandon(stuckRun: call.owner, message: call.message)
+            printError("the sweep stops: \(label ?? "a run")'s call is stuck; finished runs are in \(storePath), run the same command again to complete the rest")
+        }
         sweep.shouldStop = { Interruption.isRequested }
         let display = SweepDisplay()
         let worker = Thread { [sweep] in

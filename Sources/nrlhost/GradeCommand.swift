@@ -142,6 +142,8 @@ struct GradeWorkerCommand: ParsableCommand {
         let output = OneLine()
         let budget = a.seconds
         let expired = Locked(false)
+        // A call stuck in C past its per-call limit: the verdict names its line (the process ends).
+        StuckCallGuard.onStuck { call in output.emit(grader.stuckResult(location: call.location), exit: true) }
         LuaCalls.supervise {
             let t = grader.elapsed
             guard t > budget else { return }

@@ -20,6 +20,7 @@ struct NRLHostCommand: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            StuckCallGuard.install()  // wherever a script runs, a call stuck in C ends the process
             try command.run()
         } catch {
             guard let (message, code) = ExitStatus.report(error) else { exit(withError: error) }

@@ -57,10 +57,8 @@ struct RunCommand: ParsableCommand {
                                      seconds: summary?.seconds ?? Date().timeIntervalSince(start), finalPerformance: t.recent.mean)
             }
         }
-        LuaCalls.onStuckCall(after: spec.limits.secondsPerCall) { message in
-            try? directory?.finish(outcome("failed", message, nil))
-            printError(message)
-            Foundation.exit(ExitStatus.failure)
+        StuckCallGuard.onStuck { call in  // then the guard prints the message and ends the process
+            try? directory?.finish(outcome("failed", call.message, nil))
         }
         do {
             let summary = try trainer.run { record in

@@ -13,10 +13,10 @@ final class WatchTests: XCTestCase {
         func append(_ data: Data) { lock.lock(); text += String(decoding: data, as: UTF8.self); lock.unlock() }
         var value: String { lock.lock(); defer { lock.unlock() }; return text }
 
-        func wait(for fragment: String, timeout: TimeInterval = 60) -> Bool {
+        func wait(for fragment: String, times: Int = 1, timeout: TimeInterval = 60) -> Bool {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
-                if value.contains(fragment) { return true }
+                if value.components(separatedBy: fragment).count > times { return true }
                 usleep(20_000)
             }
             return false
@@ -95,5 +95,73 @@ final class WatchTests: XCTestCase {
         XCTAssertFalse(values.contains("0.08"), "the broken version never ran")
         XCTAssertEqual(values.last, "0.09")
         XCTAssertEqual(values.count, episodes)
+    }
+
+    /// A new version that hits a limit while loading (an endless loop at top level) or in its
+    /// setup fails to reload with its line; the stop does not stick to the running version, which
+    /// runs on, and the next good edit loads.
+    func testReloadThatHitsALimitLeavesTheRunningVersion() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let env = dir.appendingPathComponent("slow.lua")
+        try """
+        return env {
+          name = "slow", observations = 1, actions = 2, max_steps = 1,
+          reset = function(self) return { 0 } end,
+          step = function(self, a)
+            local x = 0
+            for i = 1, 200000 do x = x + i end
+            return { 0 }, 1, true, false
+          end,
+        }
+
+        """.write(to: env, atomically: true, encoding: .utf8)
+        let script = dir.appendingPathComponent("live.lua")
+        try rule(lr: "0.05").write(to: script, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let episodes = 3000
+        let (process, stdout, stderr) = try NRLHostBinary.start(["run", script.path, "--env", env.path, "--episodes", "\(episodes)",
+                                                                 "--watch", "--out", out.path, "--max-instructions=20000000"])
+        let collector = Collector()
+        stderr.fileHandleForReading.readabilityHandler = { collector.append($0.availableData) }
+        defer { if process.isRunning { process.terminate() } }
+
+        usleep(300_000)
+        try save("local n = 0\nwhile true do n = n + 1 end\nreturn rule { act = function() return 1 end, learn = function() end }\n", to: script)
+        XCTAssertTrue(collector.wait(for: "reload failed"), collector.value)
+        XCTAssertTrue(collector.value.contains("\(script.path):2: instruction budget exceeded"), collector.value)
+        XCTAssertTrue(collector.value.contains("(loading the script)"), collector.value)
+        XCTAssertFalse(collector.value.contains("begin_episode"), collector.value)
+        try save(rule(lr: "0.07"), to: script)
+        XCTAssertTrue(collector.wait(for: "reloaded (v2)"), collector.value)
+        try save("""
+        return rule {
+          params = { lr = 0.08 },
+          setup = function(ctx)
+            while true do end
+          end,
+          act = function(ctx, obs) log("lr", ctx.params.lr) return 1 end,
+          learn = function() end,
+        }
+
+        """, to: script)
+        XCTAssertTrue(collector.wait(for: "reload failed", times: 2), collector.value)
+        XCTAssertTrue(collector.value.contains("\(script.path):4: instruction budget exceeded"), collector.value)
+        try save(rule(lr: "0.09"), to: script)
+        XCTAssertTrue(collector.wait(for: "reloaded (v3)"), collector.value)
+        XCTAssertTrue(process.isRunning, "the edits must land while the run goes on")
+
+        _ = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        stderr.fileHandleForReading.readabilityHandler = nil
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0, collector.value)
+        let values = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] }
+        XCTAssertEqual(values.count, episodes)
+        XCTAssertEqual(values.first, "0.05")
+        XCTAssertTrue(values.contains("0.07"))
+        XCTAssertFalse(values.contains("0.08"), "the version whose setup loops never ran")
+        XCTAssertEqual(values.last, "0.09")
     }
 }

@@ -41,8 +41,11 @@ void nrl_hook(lua_State *L, lua_Debug *ar) {
     nrl_limits *g = nrl_limits_of(L);
     (void)ar;
     if (g->stop == NRL_STOP_NONE) {
-        g->instructions += NRL_HOOK_COUNT;
+        /* Coroutines always run with the standard count; the main thread's may be 1 once the
+           watchdog has found its call past the clock. */
+        g->instructions += L == g->main ? g->hook_count : NRL_HOOK_COUNT;
         if (g->instruction_budget > 0 && g->instructions > g->instruction_budget) g->stop = NRL_STOP_INSTRUCTIONS;
+        else if (g->seconds_per_call > 0 && g->expired_serial == g->call_serial) g->stop = NRL_STOP_TIME;
         else if (g->seconds_per_call > 0) {
             /* The clock starts at the call's first hook (1000 instructions in): reading it at every
                call would cost more than the calls themselves. */
@@ -54,6 +57,7 @@ void nrl_hook(lua_State *L, lua_Debug *ar) {
     }
     if (g->where[0] == 0) nrl_record_where(L, g);
     g->hook_armed = 1;
+    g->hook_count = 1;
     lua_sethook(L, nrl_hook, LUA_MASKCOUNT, 1);
     /* A stop inside a coroutine must also stop the thread that resumed it. */
     if (L != g->main) lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1);
@@ -66,6 +70,7 @@ void nrl_hook(lua_State *L, lua_Debug *ar) {
    ordinary calls pay nothing, and a runaway one is still counted and stopped. Coroutines always
    run hooked (see nrl_sandbox_cocreate in sandbox.c). */
 static void nrl_arm_hook(nrl_limits *g) {
+    g->hook_count = NRL_HOOK_COUNT;
     g->hook_armed = 1;
     lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, NRL_HOOK_COUNT);
 }
@@ -85,11 +90,43 @@ void nrl_end_call(nrl_limits *g) {
     }
 }
 
-/* One watchdog tick: arms the hook if the same call was already running at the previous tick. */
-void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial) {
+/* Clears a limit stop once the protected call it stopped has returned (a failed reload of a
+   watched script), so that the state's next calls run normally again, and collects what the
+   stopped call left. */
+void nrl_clear_stop(nrl_limits *g) {
+    g->stop = NRL_STOP_NONE;
+    g->expired_serial = 0;
+    g->where[0] = 0;
+    g->instructions = 0;
+    g->deadline = 0;
+    g->hook_armed = 0;
+    lua_sethook(g->main, NULL, 0, 0);
+    lua_gc(g->main, LUA_GCCOLLECT);  /* what the stopped call left (a memory stop's garbage) */
+}
+
+/* One watchdog tick: arms the hook if the same call was already running at the previous tick;
+   once that call is past its clock, the hook runs at the next instruction and stops it there.
+   The count hook alone reads the clock every 1000 instructions, which a loop of slow library or
+   host calls (a big string.rep, a large network's forward pass) stretches to seconds. The call
+   began at most one tick before it was first seen, so the clock counted from then is never early.
+   If the call ends between the check and the hook change, the next call only runs hooked at every
+   instruction until it ends (its serial differs from expired_serial, so it is not stopped). */
+void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial, double *seen_at, double now) {
     long long serial = g->call_serial;
-    if (g->in_call && !g->hook_armed && serial == *seen_serial) nrl_arm_hook(g);
-    *seen_serial = serial;
+    if (serial != *seen_serial) {
+        *seen_serial = serial;
+        *seen_at = now;
+        return;
+    }
+    if (!g->in_call) return;
+    if (!g->hook_armed) nrl_arm_hook(g);
+    double seconds = g->seconds_per_call;
+    if (seconds > 0 && now - *seen_at >= seconds && g->expired_serial != serial && g->stop == NRL_STOP_NONE) {
+        g->expired_serial = serial;
+        g->hook_count = 1;
+        g->hook_armed = 1;
+        lua_sethook(g->main, nrl_hook, LUA_MASKCOUNT, 1);
+    }
 }
 
 /* A memory stop: sticky, re-raised by the hook at every instruction. */

@@ -35,7 +35,10 @@ int nrl_read_step(lua_State *L, int first, float *obs, int n, double *reward, in
     if (lua_type(L, o + 2) != LUA_TBOOLEAN || lua_type(L, o + 3) != LUA_TBOOLEAN) return 5;
     *flags = (lua_toboolean(L, o + 2) ? 1 : 0) | (lua_toboolean(L, o + 3) ? 2 : 0);
     if (lua_type(L, o + 4) == LUA_TTABLE) {
-        lua_getfield(L, o + 4, "new_trial");
+        /* Raw: this runs outside the protected call, where a metamethod's error would abort the
+           process and its loop would run with no limit. */
+        lua_pushliteral(L, "new_trial");
+        lua_rawget(L, o + 4);
         if (lua_toboolean(L, -1)) *flags |= 4;
         lua_pop(L, 1);
     }

@@ -47,6 +47,9 @@ struct Declaration {
             return try LuaValueDecoder().decode(T.self, from: state.value(at: index), root: kind)
         } catch let error as DeclarationError {
             throw error.located(at: site)
+        } catch var error as ScriptError {
+            error.location = error.location ?? site
+            throw error
         }
     }
 
@@ -107,6 +110,11 @@ public enum DeclarationFile {
         let state = ScriptSession.makeState(limits: limits)
         try state.runFile(path)
         let d = try Declaration(state: state, kind: kind, file: path)
-        return (state.value(at: d.index), d.site)
+        do {
+            return (try state.value(at: d.index), d.site)
+        } catch var error as ScriptError {
+            error.location = error.location ?? d.site
+            throw error
+        }
     }
 }

@@ -134,8 +134,16 @@ public final class LuaState {
         return nil
     }
 
-    /// Whether a limit has stopped this state for good.
+    /// Whether a limit has stopped this state (for good, unless the host clears it).
     public var isStopped: Bool { limitsPointer.pointee.stop != NRL_STOP_NONE }
+
+    /// Lets the state run again after a limit stopped a call whose failure the host handles by
+    /// carrying on without it (a reloaded version of a watched script that loops at load): clears
+    /// the stop and collects what the stopped call left. Only between calls.
+    func clearStop() {
+        guard isStopped, limitsPointer.pointee.in_call == 0 else { return }
+        nrl_clear_stop(limitsPointer)
+    }
 
     // MARK: Loading
 

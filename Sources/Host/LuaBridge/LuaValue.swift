@@ -48,36 +48,84 @@ public indirect enum LuaValue: Equatable, Sendable, CustomStringConvertible {
 }
 
 extension LuaState {
-    /// Copies the value at `index` (tables recursively, at most `depth` levels).
-    func value(at index: Int32, depth: Int = 16) -> LuaValue {
-        let i = lua_absindex(L, index)
+    /// The most values (tables, numbers, strings… counted as a tree) one copy may hold: a
+    /// declaration is a few hundred. A table reached twice counts each time, so a small web of
+    /// shared sub-tables that would expand into billions of copies is refused, not copied.
+    static let maximumCopiedValues = 100_000
+
+    /// Copies the value at `index` (tables recursively, at most `depth` levels). A table reached
+    /// again (shared, not nested in itself) is copied once and shared (`LuaValue` is a value); a
+    /// copy of more than `maximumCopiedValues` values is refused with a `ScriptError` (no location:
+    /// the caller adds the declaration's). Reads only raw (no metamethod runs) and never raises.
+    func value(at index: Int32, depth: Int = 16) throws -> LuaValue {
+        var copier = LuaValueCopier(state: self)
+        return try copier.copy(lua_absindex(L, index), depth: depth)
+    }
+}
+
+/// One copy of a Lua value: the tables copied so far (by identity) and how many values the copy
+/// holds as a tree.
+private struct LuaValueCopier {
+    let state: LuaState
+    var copied: [UnsafeRawPointer: (value: LuaValue, size: Int)] = [:]
+    var size = 0
+
+    mutating func count(_ n: Int) throws {
+        size += n
+        guard size <= LuaState.maximumCopiedValues else {
+            throw ScriptError(location: nil, message: "the declaration holds more than \(LuaState.maximumCopiedValues) values (counting a table once for every place it appears); shared or generated sub-tables this large are not read")
+        }
+    }
+
+    mutating func copy(_ i: Int32, depth: Int) throws -> LuaValue {
+        let L = state.L
         switch lua_type(L, i) {
-        case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, i) != 0)
+        case LUA_TBOOLEAN: try count(1); return .boolean(lua_toboolean(L, i) != 0)
         case LUA_TNUMBER:
+            try count(1)
             var isInteger: Int32 = 0
             let v = nrl_lua_tointeger(L, i, &isInteger)
             return isInteger != 0 && nrl_lua_isinteger_value(L, i) != 0 ? .integer(Int(v)) : .number(nrl_lua_tonumber(L, i))
-        case LUA_TSTRING: return .string(String(cString: nrl_lua_tostring(L, i)))
+        case LUA_TSTRING: try count(1); return .string(String(cString: nrl_lua_tostring(L, i)))
         case LUA_TTABLE:
-            guard depth > 0 else { return .other("table nested too deep") }
+            guard depth > 0 else { try count(1); return .other("table nested too deep") }
+            let identity = lua_topointer(L, i)!
+            if let seen = copied[identity] {
+                try count(seen.size)
+                return seen.value
+            }
+            let before = size
+            try count(1)
+            // Two slots per level (key and value); outside a protected call nothing checks the stack.
+            guard lua_checkstack(L, 4) != 0 else { return .other("table nested too deep") }
             let n = Int(lua_rawlen(L, i))
+            try count(n)  // refuses a huge list before reading it
+            size -= n
             var array: [LuaValue] = []
             for k in 0..<n {
                 lua_rawgeti(L, i, lua_Integer(k + 1))
-                array.append(value(at: -1, depth: depth - 1))
-                pop()
+                defer { nrl_lua_pop(L, 1) }
+                array.append(try copy(lua_absindex(L, -1), depth: depth - 1))
             }
             var fields: [String: LuaValue] = [:]
             lua_pushnil(L)
             while lua_next(L, i) != 0 {
                 if lua_type(L, -2) == LUA_TSTRING {
-                    fields[String(cString: nrl_lua_tostring(L, -2))] = value(at: -1, depth: depth - 1)
+                    do {
+                        fields[String(cString: nrl_lua_tostring(L, -2))] = try copy(lua_absindex(L, -1), depth: depth - 1)
+                    } catch {
+                        nrl_lua_pop(L, 2)
+                        throw error
+                    }
                 }
-                pop()
+                nrl_lua_pop(L, 1)
             }
-            return .table(array, fields)
+            let value = LuaValue.table(array, fields)
+            copied[identity] = (value, size - before)
+            return value
         default:
-            return .other(typeName(i))
+            try count(1)
+            return .other(state.typeName(i))
         }
     }
 }

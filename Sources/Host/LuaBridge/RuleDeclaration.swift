@@ -90,8 +90,20 @@ struct RuleDeclaration {
         }
 
         func validate(at path: FieldPath) throws {
-            if let minimum, let maximum, minimum > maximum {
-                throw path.problem("min \(minimum) is above max \(maximum)")
+            // Checked before any range is made from them: a NaN or inverted bound would trap there.
+            for (name, bound) in [("min", minimum), ("max", maximum)] where bound?.isNaN == true {
+                throw path.problem("\(name) must be a number, got nan (0/0)")
+            }
+            let (low, high) = realBounds
+            if low > high {
+                throw path.problem(minimum != nil && maximum != nil ? "min \(low) is above max \(high)"
+                                   : minimum != nil ? "min \(low) is above the largest number" : "max \(high) is below the smallest number")
+            }
+            if case .integer = value {
+                let (low, high) = integerBounds
+                if low > high {
+                    throw path.problem("no integer lies between min \(minimum.map { "\($0)" } ?? "-") and max \(maximum.map { "\($0)" } ?? "\(Int32.max)")")
+                }
             }
             switch value {
             case .string(let s):
@@ -107,14 +119,20 @@ struct RuleDeclaration {
             }
         }
 
-        private var integerRange: ClosedRange<Int> {
-            let clamp = { (x: Double) in Int(max(-1e15, min(1e15, x.rounded()))) }
-            return (minimum.map(clamp) ?? -Int(Int32.max))...(maximum.map(clamp) ?? Int(Int32.max))
+        /// The bounds of integer values (minimum rounded up, maximum down); `validate` checks that
+        /// they are in order before `integerRange` is made.
+        private var integerBounds: (Int, Int) {
+            let clamp = { (x: Double) in Int(max(-1e15, min(1e15, x))) }
+            return (minimum.map { clamp($0.rounded(.up)) } ?? -Int(Int32.max), maximum.map { clamp($0.rounded(.down)) } ?? Int(Int32.max))
         }
 
-        private var realRange: ClosedRange<Double> {
-            (minimum ?? -Double.greatestFiniteMagnitude)...(maximum ?? Double.greatestFiniteMagnitude)
+        private var integerRange: ClosedRange<Int> { integerBounds.0...integerBounds.1 }
+
+        private var realBounds: (Double, Double) {
+            (minimum ?? -Double.greatestFiniteMagnitude, maximum ?? Double.greatestFiniteMagnitude)
         }
+
+        private var realRange: ClosedRange<Double> { realBounds.0...realBounds.1 }
 
         /// The parameter's spec. Only Lua integers (1, 42) make integer parameters; 1.0 or 1e3 are real numbers.
         func spec(_ name: String) -> ParameterSpec {

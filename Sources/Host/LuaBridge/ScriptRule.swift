@@ -273,8 +273,12 @@ final class ScriptRule: LearningRule {
             version += 1
             options.onEvent?(.reloaded(version: version, note: unappliedChanges(declaration)))
         } catch let e as ScriptError {
+            // The running version is untouched: a limit that stopped the new one (an endless loop
+            // at load or in its setup) must not stop the next call of the old one.
+            state.clearStop()
             options.onEvent?(.reloadFailed(e))
         } catch {
+            state.clearStop()
             options.onEvent?(.reloadFailed(ScriptError(location: path, message: "\(error)")))
         }
     }

@@ -55,6 +55,8 @@ typedef struct nrl_limits {
     double seconds_per_call;      /* 0 = no clock limit */
     double deadline;              /* CLOCK_MONOTONIC seconds; 0 = not yet set for this call */
     volatile int hook_armed;
+    volatile int hook_count;      /* instructions between two runs of the main thread's count hook */
+    volatile long long expired_serial; /* the call the watchdog found past its clock (see nrl_watchdog_tick) */
     volatile int in_call;         /* a call into the script is running */
     volatile long long call_serial; /* counts calls, so the watchdog can tell a long call from many short ones */
     int stop;                     /* NRL_STOP_*: sticky until the host clears it */
@@ -83,9 +85,15 @@ lua_State *nrl_newstate(nrl_limits *g);
 void nrl_begin_call(nrl_limits *g);
 void nrl_end_call(nrl_limits *g);
 
-/* One watchdog tick: arms the count hook if the same call was already running at the previous
-   tick (*seen_serial holds the call serial between ticks). Safe from another thread. */
-void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial);
+/* Clears a sticky limit stop; only between calls (never while a call into the script runs). */
+void nrl_clear_stop(nrl_limits *g);
+
+/* One watchdog tick at monotonic time `now`: arms the count hook if the same call was already
+   running at the previous tick, and once that call has run past its clock (counted from the tick
+   that first saw it, *seen_at) makes the hook run at the next instruction, so that a loop of slow
+   calls into C stops on time rather than 1000 instructions later. *seen_serial and *seen_at hold
+   the call serial and when it was first seen between ticks. Safe from another thread. */
+void nrl_watchdog_tick(nrl_limits *g, long long *seen_serial, double *seen_at, double now);
 
 /* Charges `bytes` of host memory to the cap; 0 (and a sticky memory stop) if it does not fit even
    after a full collection. L is the running thread, inside a call from Lua. Host buffers count until

@@ -1,3 +1,4 @@
+import Foundation
 /// One run's objects, built from its spec: seeded streams, the network, the environment, the rule.
 public final class Session {
     public let spec: RunSpec
@@ -15,6 +16,8 @@ public final class Session {
         let descriptor = try plugins.rules.descriptor(spec.rule)
         let environment = try plugins.environments.make(spec.environment, seed: spec.seed)
         let info = environment.info
+        try Self.checkNetworkFits(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers,
+                                  outputs: info.actionCount, limits: spec.limits)
         let shape = NetworkShape(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers, outputs: info.actionCount)
         network = Network(shape: shape)
         var weightRandom = RandomStream.weights.generator(seed: spec.initSeed)
@@ -33,6 +36,37 @@ public final class Session {
         }
         self.spec = spec
         self.environment = environment
+    }
+
+    /// Bytes a network costs per weight, counted generously: the weights and the rule's matrices of
+    /// the same shape (traces, gradients, a perturbation), Float32 each.
+    public static let bytesPerWeight = 16
+
+    /// Refuses a network too big for the memory limit (`--max-memory`, or the machine's memory when
+    /// there is none) before anything is allocated: sizes inside their ranges can still multiply to
+    /// a terabyte (hidden = 65536 with 64 layers).
+    public static func checkNetworkFits(inputs: Int, hidden: Int, layers: Int, outputs: Int, limits: ScriptLimits) throws {
+        let sizes = [inputs] + Array(repeating: hidden, count: min(max(layers, 0), 1 << 20)) + [outputs]
+        var weights = 0, overflow = layers > 1 << 20
+        for l in 0..<(sizes.count - 1) where !overflow {
+            let (layer, o1) = sizes[l].multipliedReportingOverflow(by: sizes[l + 1])
+            let (sum, o2) = weights.addingReportingOverflow(layer)
+            weights = sum
+            overflow = o1 || o2
+        }
+        let (bytes, o3) = weights.multipliedReportingOverflow(by: bytesPerWeight)
+        let limit = limits.memoryBytes > 0 ? limits.memoryBytes : Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        guard overflow || o3 || bytes > limit else { return }
+        let need = overflow || o3 ? "more weights than can be counted" : "\(weights) weights (about \(describeBytes(bytes)) with the rule's matrices)"
+        let against = limits.memoryBytes > 0 ? "the memory limit of \(limits.memoryBytes >> 20) MB (--max-memory)" : "this machine's memory"
+        throw UsageError("a network of \(layers) hidden layer\(layers == 1 ? "" : "s") of \(hidden) units needs \(need), more than \(against); use fewer or smaller layers (--hidden, --layers) or raise --max-memory")
+    }
+
+    private static func describeBytes(_ bytes: Int) -> String {
+        let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
+        var value = Double(bytes), unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f", value) + " " + units[unit]
     }
 
     /// `gamma` of the reward average (0.66 unless the rule declares it).

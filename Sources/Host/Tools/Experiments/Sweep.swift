@@ -1,4 +1,5 @@
 import NRLCore
+import LuaBridge
 import Foundation
 
 /// Where a sweep stands, for the progress display.
@@ -24,6 +25,8 @@ public final class Sweep: @unchecked Sendable {
     private var done = 0
     private var failed = 0
     private var current: [Int: String] = [:]
+    /// The runs in flight, by worker.
+    private var inFlight: [Int: StoredRun] = [:]
     private var runSeconds = 0.0
     private var firstError: Error?
     private let start = Date()
@@ -55,7 +58,8 @@ public final class Sweep: @unchecked Sendable {
             let began = Date()
             do {
                 try store.markRunning(stored.id)
-                guard let result = try execute(spec, plugins: plugins, id: stored.id) else {
+                // The run's Lua states carry its key, so that a call stuck in one names its run.
+                guard let result = try LuaCalls.withOwner(stored.key, { try execute(spec, plugins: plugins, id: stored.id) }) else {
                     try store.reset(stored.id)  // interrupted: it will be run again next time
                     finish(worker, outcome: nil, seconds: 0)
                     return
@@ -108,6 +112,7 @@ public final class Sweep: @unchecked Sendable {
         defer { lock.unlock() }
         let run = runs[index]
         current[worker] = "\(run.0.label) on \(run.0.environment) \(run.0.shape) seed \(run.0.seed)"
+        inFlight[worker] = run.0
         return run
     }
 
@@ -121,7 +126,30 @@ public final class Sweep: @unchecked Sendable {
         }
         runSeconds += seconds
         current[worker] = nil
+        inFlight[worker] = nil
         lock.unlock()
+    }
+
+    /// For a process about to end because a call of the run with key `owner` is stuck inside a C
+    /// library function (`LuaCalls.onStuckCall`), where nothing can stop it: records that run as
+    /// failed with `message` (the episodes it had finished are lost with it) and puts the other runs
+    /// in flight back to be run next time. Returns the stuck run's label.
+    @discardableResult
+    public func abandon(stuckRun owner: String?, message: String) -> String? {
+        lock.lock()
+        let runs = inFlight
+        inFlight = [:]
+        lock.unlock()
+        var label: String?
+        for (_, run) in runs {
+            if run.key == owner {
+                label = "\(run.label) on \(run.environment) \(run.shape) seed \(run.seed)"
+                try? store.finish(run.id, RunResult(records: [], seconds: 0, steps: 0, failure: message))
+            } else {
+                try? store.reset(run.id)
+            }
+        }
+        return label
     }
 
     private func record(error: Error) {
