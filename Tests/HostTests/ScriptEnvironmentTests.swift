@@ -351,6 +351,15 @@ final class ScriptEnvironmentTests: XCTestCase {
         XCTAssertTrue(message.lowercased().contains("nan"), message)
     }
 
+    /// A finite Double beyond Float32's range would become ±inf in the observation.
+    func testObservationBeyondFloat32IsRefused() throws {
+        for observation in ["{ 0, 1e308 }", "(function() local v = nrl.vector(2); v[2] = -1e39; return v end)()"] {
+            let message = try scriptError(brokenScript(step: "return \(observation), 1, false, false"), line: 7)
+            XCTAssertTrue(message.contains("observation of 2 finite numbers; element 2 is "), message)
+            XCTAssertTrue(message.contains("beyond Float32's range"), message)
+        }
+    }
+
     func testNonNumberInTheObservation() throws {
         let message = try scriptError(brokenScript(reset: "return { 0, \"left\" }"), line: 4)
         XCTAssertTrue(message.contains("element 2 is not a number"), message)

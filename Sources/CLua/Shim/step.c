@@ -11,7 +11,7 @@ int nrl_read_step(lua_State *L, int first, float *obs, int n, double *reward, in
         if (v->count != n) { *bad = v->count; return 2; }
         for (int i = 0; i < n; i++) {
             double x = nrl_vector_get(v, i);
-            if (!isfinite(x)) { *bad = i + 1; return 3; }
+            if (!isfinite((float)x)) { *bad = i + 1; return 3; }  /* NaN, inf, or beyond float32 */
             obs[i] = (float)x;
         }
     } else if (lua_type(L, o) == LUA_TTABLE) {
@@ -23,7 +23,7 @@ int nrl_read_step(lua_State *L, int first, float *obs, int n, double *reward, in
             double x = lua_tonumberx(L, -1, &isnum);
             int is_number = lua_type(L, -1) == LUA_TNUMBER;
             lua_pop(L, 1);
-            if (!is_number || !isnum || !isfinite(x)) { *bad = i + 1; return 3; }
+            if (!is_number || !isnum || !isfinite((float)x)) { *bad = i + 1; return 3; }
             obs[i] = (float)x;
         }
     } else {

@@ -141,7 +141,7 @@ public final class ScriptEnvironment: Environment {
             guard Int(v.pointee.count) == size else { throw problem("got a vector of \(v.pointee.count)") }
             let e = LuaVectorAPI.Elements(v: v.pointee)
             for k in 0..<size {
-                guard e[k].isFinite else { throw problem("element \(k + 1) is \(e[k])") }
+                guard Float(e[k]).isFinite else { throw problem("element \(k + 1) is \(e[k])" + (e[k].isFinite ? ", beyond Float32's range" : "")) }
                 observation[k] = Float(e[k])
             }
             return
@@ -153,7 +153,9 @@ public final class ScriptEnvironment: Environment {
             let value = nrl_lua_tonumber(L, -1)
             let isNumber = lua_type(L, -1) == LUA_TNUMBER
             state.pop()
-            guard isNumber, value.isFinite else { throw problem("element \(k + 1) is \(isNumber ? String(value) : "not a number")") }
+            guard isNumber, Float(value).isFinite else {
+                throw problem("element \(k + 1) is \(isNumber ? String(value) : "not a number")" + (isNumber && value.isFinite ? ", beyond Float32's range" : ""))
+            }
             observation[k] = Float(value)
         }
     }

@@ -242,7 +242,7 @@ public final class SubmissionGrader: @unchecked Sendable {
         onProgress?("\(place), episode 1")
         trainer.shouldStop = { [unowned self] in self.elapsed > budget }
         var returns: [Double] = []
-        returns.reserveCapacity(episodes)
+        returns.reserveCapacity(min(episodes, 4096))  // never reserve from a user's number
         let summary = try trainer.run { record in
             returns.append(record.totalReward)
             let memory = ScriptRules.memoryCharged(by: rule) ?? 0
