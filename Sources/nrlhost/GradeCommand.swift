@@ -241,6 +241,13 @@ enum AssignmentCheck {
             throw CommandFailure("loading the assignment \(path) crashed the process loading it (\(signalName(signal))); nothing was graded"
                                  + (tail.isEmpty ? "" : "; its last output: \(tail)"))
         }
+        // A refused or stuck assignment: the child's own message (file:line), not a second attempt here.
+        if outcome.exitStatus != 0 {
+            let errorPrefix = "nrlhost: error: "
+            let messages = stderr.split(separator: "\n").filter { $0.hasPrefix(errorPrefix) }.map { $0.dropFirst(errorPrefix.count) }
+            throw CommandFailure(messages.isEmpty ? "loading the assignment \(path) failed (exit status \(outcome.exitStatus ?? -1))"
+                                                  + (tail.isEmpty ? "" : ": \(tail)") : messages.joined(separator: "\n"))
+        }
     }
 }
 

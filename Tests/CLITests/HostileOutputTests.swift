@@ -416,6 +416,23 @@ final class HostileOutputTests: XCTestCase {
         XCTAssertLessThan(data.count, 20_000)
     }
 
+    /// A script's own print cannot move the cursor or forge lines either.
+    func testPrintedEscapesAreShownNotObeyed() throws {
+        let rule = try write("printer.lua", """
+            return rule {
+              setup = function() print("\\r\\27[1A\\27[2Kpassed 100.0\\7", "tab\\tok") end,
+              act = function() return 1 end,
+              learn = function() end,
+            }
+
+            """)
+        let r = try NRLHostBinary.run(["run", rule, "--env", "cartpole", "--episodes", "1"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertFalse(r.stderr.contains("\u{1B}"), "an escape reached the terminal")
+        XCTAssertFalse(r.stderr.contains("\r"), "a carriage return reached the terminal")
+        XCTAssertTrue(r.stderr.contains("\\x0D\\x1B[1A\\x1B[2Kpassed 100.0\\x07\ttab\tok\n"), r.stderr)
+    }
+
     // MARK: 12. Crashes in grading
 
     /// The pids of `parent`'s children whose command line contains `marker`.

@@ -31,6 +31,16 @@ int nrl_load_text(lua_State *L, const char *text, size_t length, const char *chu
     return status;
 }
 
+/* Writes script text with control characters shown as \xNN (newlines and tabs kept), so printed
+   text cannot move the cursor or forge other lines on a terminal. */
+static void nrl_write_visible(const char *s, size_t len, FILE *out) {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) fprintf(out, "\\x%02X", c);
+        else fputc(c, out);
+    }
+}
+
 /* print: to standard error, capped per state so a chatty script cannot flood the terminal. */
 static int nrl_sandbox_print(lua_State *L) {
     nrl_limits *g = nrl_limits_of(L);
@@ -49,7 +59,7 @@ static int nrl_sandbox_print(lua_State *L) {
     size_t len;
     const char *line = lua_tolstring(L, -1, &len);
     if (g->print_limit <= 0 || g->print_bytes + (long long)len <= g->print_limit) {
-        fwrite(line, 1, len, stderr);
+        nrl_write_visible(line, len, stderr);
     } else if (g->print_bytes <= g->print_limit) {
         fprintf(stderr, "(further script output suppressed after %lld bytes)\n", g->print_limit);
     }
