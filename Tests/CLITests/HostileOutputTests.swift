@@ -18,19 +18,7 @@ final class HostileOutputTests: XCTestCase {
         return url.path
     }
 
-    /// Rows of an SQL query, through the sqlite3 command-line tool.
-    func sql(_ store: String, _ query: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [store, query]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-    }
+    func sql(_ store: String, _ query: String) throws -> [String] { try sqliteRows(store, query) }
 
     func lines(_ url: URL) -> [Substring] {
         ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n")
