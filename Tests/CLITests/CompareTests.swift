@@ -10,11 +10,7 @@ final class CompareTests: XCTestCase {
     override func setUp() { dir = temporaryFolder() }
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
-    func write(_ name: String, _ text: String) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
+    func write(_ name: String, _ text: String) throws -> String { try writeScratchFile(name, text, in: dir) }
 
     func sql(_ store: String, _ query: String) throws -> [String] { try sqliteRows(store, query) }
 

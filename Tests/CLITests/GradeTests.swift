@@ -13,11 +13,7 @@ final class GradeTests: XCTestCase {
 
     var assignments: URL { scriptsFolder.appendingPathComponent("assignments") }
 
-    func write(_ name: String, _ text: String) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
+    func write(_ name: String, _ text: String) throws -> String { try writeScratchFile(name, text, in: dir) }
 
     /// The JSON file as an array of objects.
     func objects(_ path: String) throws -> [[String: Any]] {

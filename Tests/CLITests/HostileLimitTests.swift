@@ -16,11 +16,7 @@ final class HostileLimitTests: XCTestCase {
     override func setUp() { dir = temporaryFolder() }
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
-    func write(_ name: String, _ text: String) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
+    func write(_ name: String, _ text: String) throws -> String { try writeScratchFile(name, text, in: dir) }
 
     struct Outcome {
         let result: CommandResult
@@ -339,18 +335,7 @@ final class HostileLimitTests: XCTestCase {
     /// A --watch reload whose top level is stuck in C cannot be abandoned (the call never returns):
     /// the run ends within the limit plus a second of the edit, with the line, and run.json says why.
     func testStuckWatchReloadEndsTheRun() throws {
-        let env = try write("slow.lua", """
-        return env {
-          name = "slow", observations = 1, actions = 2, max_steps = 1,
-          reset = function(self) return { 0 } end,
-          step = function(self, a)
-            local x = 0
-            for i = 1, 200000 do x = x + i end
-            return { 0 }, 1, true, false
-          end,
-        }
-
-        """)
+        let env = try write("slow.lua", WatchTests.slowEnvironment)
         let script = try write("live.lua", "return rule { act = function() return 1 end, learn = function() end }\n")
         let out = dir.appendingPathComponent("out")
         let (process, stdout, stderr) = try NRLHostBinary.start(["run", script, "--env", env, "--episodes", "100000", "--watch",

@@ -37,6 +37,20 @@ final class WatchTests: XCTestCase {
         """
     }
 
+    /// An environment slow enough (a busy loop per step) that a run outlasts the edits made to it.
+    static let slowEnvironment = """
+    return env {
+      name = "slow", observations = 1, actions = 2, max_steps = 1,
+      reset = function(self) return { 0 } end,
+      step = function(self, a)
+        local x = 0
+        for i = 1, 200000 do x = x + i end
+        return { 0 }, 1, true, false
+      end,
+    }
+
+    """
+
     /// Saves the way many editors do: write a new file, then rename it over the old one.
     func save(_ text: String, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).swp")
@@ -49,18 +63,7 @@ final class WatchTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         // An environment slow enough (a busy loop per step) that the run outlasts the edits.
         let env = dir.appendingPathComponent("slow.lua")
-        try """
-        return env {
-          name = "slow", observations = 1, actions = 2, max_steps = 1,
-          reset = function(self) return { 0 } end,
-          step = function(self, a)
-            local x = 0
-            for i = 1, 200000 do x = x + i end
-            return { 0 }, 1, true, false
-          end,
-        }
-
-        """.write(to: env, atomically: true, encoding: .utf8)
+        try Self.slowEnvironment.write(to: env, atomically: true, encoding: .utf8)
         let script = dir.appendingPathComponent("live.lua")
         try rule(lr: "0.05").write(to: script, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out")
@@ -104,18 +107,7 @@ final class WatchTests: XCTestCase {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let env = dir.appendingPathComponent("slow.lua")
-        try """
-        return env {
-          name = "slow", observations = 1, actions = 2, max_steps = 1,
-          reset = function(self) return { 0 } end,
-          step = function(self, a)
-            local x = 0
-            for i = 1, 200000 do x = x + i end
-            return { 0 }, 1, true, false
-          end,
-        }
-
-        """.write(to: env, atomically: true, encoding: .utf8)
+        try Self.slowEnvironment.write(to: env, atomically: true, encoding: .utf8)
         let script = dir.appendingPathComponent("live.lua")
         try rule(lr: "0.05").write(to: script, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out")
