@@ -53,7 +53,7 @@ final class HostileObjectTests: XCTestCase {
         Case(name: "view_read", access: "local x = \(view)[1]"),
         Case(name: "view_length", access: "local n = #\(view)"),
         Case(name: "view_method", access: "local x = nrl.vector(2):dot(\(view))"),
-        Case(name: "matrices_index", access: "local f = \(matrices).zero", expect: "a collected matrices object was used"),
+        Case(name: "matrices_index", access: "local m = \(matrices) local f = m.zero f(m)", expect: "a collected matrices object was used"),
         Case(name: "matrices_tostring", access: "local s = tostring(\(matrices))", expect: "a collected matrices object was used"),
         Case(name: "matrices_method", access: "local m = \(matrices) ctx.net.add(m, ctx.net, 1)", expect: "a collected matrices object was used"),
         Case(name: "matrices_argument", access: "ctx.net:set(\(matrices))", expect: "a collected matrices object was used"),

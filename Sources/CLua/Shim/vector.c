@@ -89,15 +89,6 @@ void nrl_set_vector_metamethods(lua_State *L, int methods) {
     lua_setfield(L, -2, "__tostring");
 }
 
-/* __index of the other host types: a method from the table in upvalue 1. */
-static int nrl_object_index(lua_State *L) {
-    nrl_object *o = (nrl_object *)lua_touserdata(L, 1);
-    if (o == NULL || o->object == NULL) return nrl_collected_error(L, 1);
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
-    return 1;
-}
-
 /* __tostring of the other host types: "<matrices>". */
 static int nrl_object_tostring(lua_State *L) {
     nrl_object *o = (nrl_object *)lua_touserdata(L, 1);
@@ -107,10 +98,12 @@ static int nrl_object_tostring(lua_State *L) {
     return 1;
 }
 
+/* __index of the other host types is the methods table itself: the VM looks a method up without a
+   call into C (scripts call several methods per step). A collected object's method is still found,
+   but every method refuses it as its argument, so nothing reaches freed storage. */
 void nrl_set_object_metamethods(lua_State *L, int methods) {
     methods = lua_absindex(L, methods);
     lua_pushvalue(L, methods);
-    lua_pushcclosure(L, nrl_object_index, 1);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, nrl_object_tostring);
     lua_setfield(L, -2, "__tostring");

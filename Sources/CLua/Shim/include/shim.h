@@ -187,8 +187,8 @@ static inline nrl_vector *nrl_to_vector(lua_State *L, int idx) {
 /* Sets the vector metatable's C metamethods in the table on top (methods table at `methods`). */
 void nrl_set_vector_metamethods(lua_State *L, int methods);
 
-/* Sets __index (methods from the table at `methods`) and __tostring of another host type's
-   metatable, on top; both refuse a collected object. */
+/* Sets __index (the methods table at `methods`, looked up by the VM without a C call) and
+   __tostring (refuses a collected object) of another host type's metatable, on top. */
 void nrl_set_object_metamethods(lua_State *L, int methods);
 
 /* A collected host object (its __gc has run: object == NULL) can still be reached from Lua — as a

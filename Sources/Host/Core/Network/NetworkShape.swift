@@ -34,9 +34,10 @@ public struct NetworkShape: Hashable, Sendable, Codable, CustomStringConvertible
         self.init(sizes: [inputs] + Array(repeating: hidden, count: layers) + [outputs])
     }
 
-    public var layerCount: Int { sizes.count - 1 }
-    public var inputSize: Int { sizes[0] }
-    public var outputSize: Int { sizes[sizes.count - 1] }
+    // Inlinable: the Lua bridge checks shapes in every call a script makes.
+    @inlinable public var layerCount: Int { sizes.count - 1 }
+    @inlinable public var inputSize: Int { sizes[0] }
+    @inlinable public var outputSize: Int { sizes[sizes.count - 1] }
     /// Fan-in of layer l (0-based).
     @inlinable public func inputs(_ l: Int) -> Int { sizes[l] }
     /// Fan-out (unit count) of layer l (0-based).

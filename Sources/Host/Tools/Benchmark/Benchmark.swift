@@ -10,10 +10,14 @@ public struct BenchmarkResult: Codable, Sendable {
     public var shape: String
     public var steps: Int
     public var seconds: Double
+    /// Episodes measured (training loops).
+    public var episodes: Int?
+    /// ns per step relative to the native path it twins (Lua rules and environments).
+    public var relativeToNative: Double?
     public var nanosecondsPerStep: Double { seconds * 1e9 / Double(max(steps, 1)) }
     public var stepsPerSecond: Double { Double(steps) / max(seconds, 1e-12) }
 
-    enum CodingKeys: String, CodingKey { case name, environment, rule, shape, steps, seconds, nsPerStep, stepsPerSecond }
+    enum CodingKeys: String, CodingKey { case name, environment, rule, shape, steps, seconds, episodes, nsPerStep, stepsPerSecond, relativeToNative }
 
     public init(name: String, environment: String, rule: String, shape: String, steps: Int, seconds: Double) {
         self.name = name; self.environment = environment; self.rule = rule; self.shape = shape
@@ -28,6 +32,8 @@ public struct BenchmarkResult: Codable, Sendable {
         shape = try c.decode(String.self, forKey: .shape)
         steps = try c.decode(Int.self, forKey: .steps)
         seconds = try c.decode(Double.self, forKey: .seconds)
+        episodes = try c.decodeIfPresent(Int.self, forKey: .episodes)
+        relativeToNative = try c.decodeIfPresent(Double.self, forKey: .relativeToNative)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -36,12 +42,16 @@ public struct BenchmarkResult: Codable, Sendable {
         try c.encode(rule, forKey: .rule); try c.encode(shape, forKey: .shape)
         try c.encode(steps, forKey: .steps); try c.encode(seconds, forKey: .seconds)
         try c.encode(nanosecondsPerStep, forKey: .nsPerStep); try c.encode(stepsPerSecond, forKey: .stepsPerSecond)
+        try c.encodeIfPresent(episodes, forKey: .episodes); try c.encodeIfPresent(relativeToNative, forKey: .relativeToNative)
     }
 }
 
 public enum Benchmark {
-    /// The environment alone: random actions, reset at every episode end.
-    public static func environment(_ name: String, plugins: Plugins, seconds: Double, label: String? = nil) throws -> BenchmarkResult {
+    /// The environment alone: random actions (from a seeded stream, so every measurement of an
+    /// environment and of its Lua twin takes the same steps), reset at every episode end. Runs for
+    /// `seconds`, or exactly `steps` steps when given.
+    public static func environment(_ name: String, plugins: Plugins, seconds: Double, steps fixedSteps: Int? = nil,
+                                   label: String? = nil) throws -> BenchmarkResult {
         let env = try plugins.environments.make(name, seed: 1)
         let info = env.info
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
@@ -52,31 +62,35 @@ public enum Benchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         let budget = UInt64(seconds * 1e9)
         var sink: Float = 0
-        while DispatchTime.now().uptimeNanoseconds - start < budget {
-            for _ in 0..<10_000 {
+        while fixedSteps.map({ steps < $0 }) ?? (DispatchTime.now().uptimeNanoseconds - start < budget) {
+            for _ in 0..<min(10_000, fixedSteps.map { $0 - steps } ?? 10_000) {
                 let action = Int(random.next() % UInt64(info.actionCount))
                 let outcome = try env.step(action, observation: observation)
                 sink += observation[0]
                 if outcome.terminated || outcome.truncated { try env.reset(observation: observation) }
+                steps += 1
             }
-            steps += 10_000
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if sink.isNaN { print("", terminator: "") }  // keeps the observation reads alive
         return BenchmarkResult(name: "\(label ?? name) env", environment: name, rule: "env", shape: "-", steps: steps, seconds: elapsed)
     }
 
-    /// The whole training loop (rule.act, env.step, learning) at the paper's settings for `rule` × `environment`.
+    /// The whole training loop (rule.act, env.step, learning) at the paper's settings for `rule` × `environment`,
+    /// for `seconds`, or for exactly `episodes` episodes when given (a rule and its bit-identical Lua twin
+    /// then take the very same steps).
     public static func training(rule: String, environment: String, plugins: Plugins, seconds: Double,
-                                label: String? = nil) throws -> BenchmarkResult {
+                                episodes: Int? = nil, label: String? = nil) throws -> BenchmarkResult {
         var spec = try RunRequest(rule: rule, environment: environment, seed: 1).resolve(in: plugins)
-        spec.episodes = Int.max / 2
+        spec.episodes = episodes ?? Int.max / 2
         let session = try Session(spec: spec, plugins: plugins)
         let trainer = Trainer(session: session)
         let start = Date()
-        trainer.shouldStop = { Date().timeIntervalSince(start) >= seconds }
+        if episodes == nil { trainer.shouldStop = { Date().timeIntervalSince(start) >= seconds } }
         let summary = try trainer.run { _ in }
-        return BenchmarkResult(name: "\(label ?? rule) on \(environment)", environment: environment, rule: label ?? rule,
-                               shape: session.network.shape.description, steps: summary.steps, seconds: summary.seconds)
+        var result = BenchmarkResult(name: "\(label ?? rule) on \(environment)", environment: environment, rule: label ?? rule,
+                                     shape: session.network.shape.description, steps: summary.steps, seconds: summary.seconds)
+        result.episodes = summary.episodesCompleted
+        return result
     }
 }
