@@ -15,7 +15,9 @@ final class ScriptSession {
     /// Metrics a script logged with `log(name, value)` in the current episode: name → running mean.
     var loggedMetrics: [String: (mean: Double, count: Int)] = [:]
     /// Backprop workspaces by network shape (for `add_gradient`).
-    private var backprops: [NetworkShape: Backprop] = [:]
+    /// One per network shape a script uses (usually one): found by comparing sizes, which for objects
+    /// of one network is an identity check of one array, where hashing a shape costs more than a step.
+    private var backprops: [Backprop] = []
     private var scratchBuffer: UnsafeMutablePointer<Float>?
     private var scratchCapacity = 0
 
@@ -38,9 +40,9 @@ final class ScriptSession {
 
     /// The backprop workspace for networks of `shape`.
     func backprop(for shape: NetworkShape) -> Backprop {
-        if let b = backprops[shape] { return b }
+        for b in backprops where b.shape.sizes == shape.sizes { return b }
         let b = Backprop(shape: shape)
-        backprops[shape] = b
+        backprops.append(b)
         return b
     }
 }
