@@ -2,7 +2,7 @@
 -- the average π̄ of K noisy passes (of probabilities); the action comes from π̄; one more noisy pass
 -- gives ξ, x̃ and dp = log π̃(a) − log π̄(a); the rest is delayed-form NRL.
 
-local passes, noisy, average, trace, sigma, K
+local passes, noisy, average, count, trace, sigma, K
 
 return rule {
   name = "nrl-noisy",
@@ -30,6 +30,7 @@ return rule {
     for k = 1, K do passes[k] = ctx.net:pass() end
     noisy, trace = ctx.net:pass(), ctx.net:zeros()
     average = nrl.vector(ctx.env.actions)
+    count = nrl.vector(ctx.env.actions, K)  -- K in every element: divide by it, as the native rule does
   end,
 
   act = function(ctx, obs)
@@ -38,7 +39,7 @@ return rule {
       ctx.net:forward_noisy(obs, passes[k], sigma)
       average:add(passes[k]:probs())
     end
-    average:div(K)
+    average:div(count)
     ctx.net:forward_noisy(obs, noisy, sigma)
     local a = average:sample()
     local dp = noisy:logp(a) - math.log(average[a])

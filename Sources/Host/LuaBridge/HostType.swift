@@ -22,8 +22,8 @@ struct HostType: @unchecked Sendable {  // the methods are C function pointers t
 
     /// Every type a script state knows.
     static let all: [HostType] = [
-        HostType(tag: .vector, name: "vector", methods: LuaVectorAPI.methods, indexedInC: true),
-        HostType(tag: .matrices, name: "matrices", methods: LuaMatricesAPI.methods),
+        HostType(tag: .vector, name: "vector", methods: LuaVectorAPI.methods + LuaAlgebraAPI.vectorMethods, indexedInC: true),
+        HostType(tag: .matrices, name: "matrices", methods: LuaMatricesAPI.methods + LuaAlgebraAPI.matricesMethods),
         HostType(tag: .pass, name: "pass", methods: LuaPassAPI.methods),
         HostType(tag: .rng, name: "rng", methods: LuaRandomAPI.methods),
     ]

@@ -117,7 +117,7 @@ enum LuaAPI {
         try charge(s, bytes: shape.weightCount * 4)
         let m = LayerMatrices(shape: shape)
         if let source { m.copy(from: source) }
-        push(s, m, type: .matrices, bytes: shape.weightCount * 4)
+        push(s, m, type: .matrices, userValues: 1, bytes: shape.weightCount * 4)  // user value: layer views
     }
 
     /// The Swift object of a userdata of `hostType` at `index`, or nil.
@@ -134,7 +134,7 @@ enum LuaAPI {
     }
 }
 
-/// Storage of a vector made by a script (`nrl.vector(n)`, `v:clone()`).
+/// Storage of a vector made by a script (`nrl.vector(n)`, `v:copy()`).
 final class VectorStorage {
     let values: UnsafeMutablePointer<Double>
     let count: Int
@@ -230,7 +230,8 @@ struct LuaArguments {
 
     func finiteNumber(_ i: Int32) throws -> Double {
         let v = try number(i)
-        guard v.isFinite else { throw LuaCallFailure.argument(i, "finite number expected, got \(v)") }
+        // 0/0 is −NaN on most machines: say "nan" whatever its sign bit.
+        guard v.isFinite else { throw LuaCallFailure.argument(i, "finite number expected, got \(v.isNaN ? "nan" : "\(v)")") }
         return v
     }
 

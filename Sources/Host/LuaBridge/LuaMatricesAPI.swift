@@ -10,18 +10,12 @@ enum LuaMatricesAPI {
         ("forward_noisy", { L in LuaAPI.run(L) { try forwardNoisy($0) } }),
         ("pass", { L in LuaAPI.run(L) { try newPass($0) } }),
         ("zeros", { L in LuaAPI.run(L) { try zeros($0) } }),
-        ("copy", { L in LuaAPI.run(L) { try copy($0) } }),
-        ("set", { L in LuaAPI.run(L) { try set($0) } }),
-        ("zero", { L in LuaAPI.run(L) { try $0.withMatrices(1) { $0.zero() }; return 0 } }),
         ("add", { L in LuaAPI.run(L) { try add($0) } }),
         ("add_noise_outer", { L in LuaAPI.run(L) { try addNoiseOuter($0) } }),
         ("add_gradient", { L in LuaAPI.run(L) { try addGradient($0) } }),
-        ("fill_normal", { L in LuaAPI.run(L) { try fillNormal($0) } }),
         ("sizes", { L in LuaAPI.run(L) { try sizes($0) } }),
         ("get", { L in LuaAPI.run(L) { try get($0) } }),
         ("put", { L in LuaAPI.run(L) { try put($0) } }),
-        ("sqnorm", { L in LuaAPI.run(L) { a in a.push(Kernels.squaredNorm(try a.matrices(1).values, try a.matrices(1).count)); return 1 } }),
-        ("finite", { L in LuaAPI.run(L) { a in a.push(try a.matrices(1).allFinite); return 1 } }),
     ]
 
     @inline(__always)
@@ -98,25 +92,9 @@ enum LuaMatricesAPI {
         return 1
     }
 
-    /// m:copy() → new matrices with m's values.
-    static func copy(_ a: LuaArguments) throws -> Int32 {
-        let m = try a.matrices(1)
-        try LuaAPI.pushNewMatrices(a.state, m.shape, copying: m)
-        return 1
-    }
-
-    /// m:set(other): m's values become other's.
-    static func set(_ a: LuaArguments) throws -> Int32 {
-        let m = try a.matrices(1)
-        let o = try a.matrices(2)
-        try sameShape(a, 2, m.shape, o.shape)
-        m.copy(from: o)
-        return 0
-    }
-
-    /// m:add(other, scale [, scaling]): m_l += Float(scale · k_l) · other_l.
+    /// m:add(other [, scale [, scaling]]) → m: m_l += Float(scale · k_l) · other_l (scale 1 by default).
     static func add(_ a: LuaArguments) throws -> Int32 {
-        let scale = try a.finiteNumber(3)
+        let scale = a.isNone(3) ? 1 : try a.finiteNumber(3)
         let scaling = try a.choice(4, StepScaling.paper)
         try a.withMatrices(1) { m in
             try a.withMatrices(2) { o in
@@ -124,7 +102,8 @@ enum LuaMatricesAPI {
                 m.add(o, scale: scale, scaling: scaling)
             }
         }
-        return 0
+        a.pushCopy(1)
+        return 1
     }
 
     /// m:add_noise_outer(noisy [, scale [, inputs [, norm [, scaling]]]]):
@@ -164,15 +143,6 @@ enum LuaMatricesAPI {
         }
         try sameShape(a, 5, m.shape, weights.shape)
         session.backprop(for: m.shape).addLogProbabilityGradient(p, weights: weights, action: action, into: m, scale: scale)
-        return 0
-    }
-
-    /// m:fill_normal(sigma): every element Float(σ · N(0, 1)) from the run's noise stream.
-    static func fillNormal(_ a: LuaArguments) throws -> Int32 {
-        let m = try a.matrices(1)
-        let sigma = try a.finiteNumber(2)
-        guard sigma >= 0 else { throw LuaCallFailure.argument(2, "sigma must be ≥ 0, got \(sigma)") }
-        a.withSession { m.fillNormal(sigma: sigma, &$0.noise.generator.pointee) }
         return 0
     }
 

@@ -13,6 +13,7 @@ enum LuaPassAPI {
         ("noise", { L in LuaAPI.run(L) { try view($0, .noise) } }),
         ("input", { L in LuaAPI.run(L) { try view($0, .input) } }),
         ("pre", { L in LuaAPI.run(L) { try view($0, .preActivation) } }),
+        ("output", { L in LuaAPI.run(L) { try view($0, .output) } }),
         ("noise_sqnorm", { L in LuaAPI.run(L) { try noiseSquaredNorm($0) } }),
         ("noisy", { L in LuaAPI.run(L) { a in a.push(try a.pass(1).isNoisy); return 1 } }),
     ]
@@ -57,7 +58,7 @@ enum LuaPassAPI {
         return 1
     }
 
-    enum ViewKind: String { case probabilities = "probs", noise, input, preActivation = "pre" }
+    enum ViewKind: String { case probabilities = "probs", noise, input, preActivation = "pre", output }
 
     /// A 0-based layer from a 1-based argument.
     static func layer(_ a: LuaArguments, _ i: Int32, _ shape: NetworkShape) throws -> Int {
@@ -66,7 +67,7 @@ enum LuaPassAPI {
         return l - 1
     }
 
-    /// p:probs(), p:noise([layer]), p:input(layer), p:pre(layer) → a read-only vector view, cached
+    /// p:probs(), p:noise([layer]), p:input(layer), p:pre(layer), p:output(layer) → a read-only vector view, cached
     /// in the pass userdata's user value so that asking every step allocates nothing.
     static func view(_ a: LuaArguments, _ kind: ViewKind) throws -> Int32 {
         let p = try a.pass(1)
@@ -93,6 +94,12 @@ enum LuaPassAPI {
             (data, count, isDouble) = (UnsafeMutableRawPointer(pass.input(l)), shape.inputs(l), false)
         case (.preActivation, let l?):
             (data, count, isDouble) = (UnsafeMutableRawPointer(pass.preActivation(l)), shape.outputs(l), false)
+        case (.output, let l?) where l == shape.layerCount - 1:
+            // x_L = f(a_L) is the policy π.
+            (data, count, isDouble) = (UnsafeMutableRawPointer(pass.probabilities), shape.outputSize, true)
+        case (.output, let l?):
+            // A hidden layer's output x_l = LeakyReLU(a_l) is the next layer's input.
+            (data, count, isDouble) = (UnsafeMutableRawPointer(pass.input(l + 1)), shape.outputs(l), false)
         default:
             preconditionFailure("layer index resolved above")
         }

@@ -11,21 +11,25 @@ enum LuaRandomAPI {
         ("integer", { L in LuaAPI.run(L) { a in try integer(a, try a.random(1), first: 2) } }),
     ]
 
-    /// rng:uniform([a, b]) → u in [0, 1) or [a, b).
+    /// rng:uniform([a, b]) → u in [0, 1) or [a, b); a ≤ b, both finite.
     static func uniform(_ a: LuaArguments, _ r: RandomSource, first: Int32) throws -> Int32 {
         if a.isNone(first) {
             a.push(r.generator.pointee.nextDouble())
         } else {
             let low = try a.finiteNumber(first), high = try a.finiteNumber(first + 1)
+            guard low <= high else {
+                throw LuaCallFailure.argument(first + 1, "upper bound ≥ lower bound expected, got [\(low), \(high))")
+            }
             a.push(r.generator.pointee.uniform(low, high))
         }
         return 1
     }
 
-    /// rng:normal([mean [, sd]]) → a Gaussian sample.
+    /// rng:normal([mean [, sd]]) → a Gaussian sample; mean finite, sd finite and ≥ 0.
     static func normal(_ a: LuaArguments) throws -> Int32 {
         let r = try a.random(1)
-        let mean = try a.optionalNumber(2, 0), sd = try a.optionalNumber(3, 1)
+        let mean = a.isNone(2) ? 0 : try a.finiteNumber(2), sd = a.isNone(3) ? 1 : try a.finiteNumber(3)
+        guard sd >= 0 else { throw LuaCallFailure.argument(3, "standard deviation ≥ 0 expected, got \(sd)") }
         a.push(mean + sd * Gaussian.sample(&r.generator.pointee))
         return 1
     }

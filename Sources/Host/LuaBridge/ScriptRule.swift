@@ -129,7 +129,7 @@ final class ScriptRule: LearningRule {
     private static func makeContext(_ s: LuaState, _ c: RuleContext, _ session: ScriptSession) -> Int32 {
         let L = s.L
         lua_createtable(L, 0, 8)
-        LuaAPI.push(s, c.network.weights, type: .matrices)
+        LuaAPI.push(s, c.network.weights, type: .matrices, userValues: 1)  // user value: layer views
         s.setRawField(-2, "net")
         pushParameters(s, c.parameters)
         s.setRawField(-2, "params")
