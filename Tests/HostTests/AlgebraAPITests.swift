@@ -1,6 +1,6 @@
 import Foundation
 import NRLCore
-@testable import LuaBridge
+import LuaBridge
 import TestSupport
 import XCTest
 
@@ -179,7 +179,7 @@ final class AlgebraAPITests: XCTestCase {
         assertRuns("""
         for _, kind in ipairs(KINDS) do
           local x = fresh(0)[kind]
-         
+          local c = x:copy()
           check(not rawequal(c, x), kind .. ": a new object")
           local xs, cs = values(x), values(c)
           check(#xs == #cs, kind .. ": length")
