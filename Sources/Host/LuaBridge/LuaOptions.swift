@@ -1,0 +1,100 @@
+import NRLCore
+import CLua
+import CLuaShim
+import Foundation
+
+/// A table of named options at one argument (`m:forward(obs, p, { sigma = 0.1 })`), read raw: no
+/// metamethod of the table runs. Each known name's value is copied to a stack slot of its own, so the
+/// table is walked once; a key that is not a known name is an error listing the valid ones. Errors
+/// about an option's value name it: "bad argument #3 to 'forward' (option 'sigma': …)".
+struct LuaOptions {
+    let a: LuaArguments
+    /// The argument the table is.
+    let arg: Int32
+    let names: [String]
+    /// Stack index of `names[0]`'s slot (the others follow); 0 when no table was given.
+    let base: Int32
+
+    /// Reads the table at `arg` (absent or nil: no options).
+    init(_ a: LuaArguments, _ arg: Int32, _ names: [String]) throws {
+        self.a = a
+        self.arg = arg
+        self.names = names
+        let L = a.L
+        if a.isNone(arg) {
+            base = 0
+            return
+        }
+        guard lua_type(L, arg) == LUA_TTABLE else { throw a.expected(arg, "options table") }
+        guard lua_checkstack(L, Int32(names.count) + 4) != 0 else { throw LuaCallFailure.message("stack overflow") }
+        for _ in names { lua_pushnil(L) }
+        base = lua_gettop(L) - Int32(names.count) + 1
+        lua_pushnil(L)
+        while lua_next(L, arg) != 0 {
+            var found = -1
+            if lua_type(L, -2) == LUA_TSTRING, let key = nrl_lua_tostring(L, -2) {
+                for (k, name) in names.enumerated() where name.withCString({ strcmp($0, key) == 0 }) {
+                    found = k
+                    break
+                }
+            }
+            guard found >= 0 else { throw unknownKey() }
+            lua_copy(L, -1, base + Int32(found))
+            nrl_lua_pop(L, 1)
+        }
+    }
+
+    /// The error for the key at -2 (only on the failing path: makes strings).
+    private func unknownKey() -> LuaCallFailure {
+        let L = a.L
+        let key: String
+        switch lua_type(L, -2) {
+        case LUA_TSTRING: key = "'" + String(cString: nrl_lua_tostring(L, -2)) + "'"
+        case LUA_TNUMBER: key = "[" + a.state.describe(-2) + "]"
+        default: key = "with a \(a.state.typeName(-2)) key"
+        }
+        return .argument(arg, "unknown option \(key); valid options are \(names.joined(separator: ", "))")
+    }
+
+    var isEmpty: Bool { base == 0 }
+
+    /// The stack slot of option `k`.
+    @inline(__always) func slot(_ k: Int) -> Int32 { base + Int32(k) }
+
+    /// Whether option `k` was given (not nil).
+    @inline(__always) func has(_ k: Int) -> Bool { base != 0 && lua_type(a.L, base + Int32(k)) != LUA_TNIL }
+
+    /// "bad argument #arg (option 'name': detail)".
+    func fail(_ k: Int, _ detail: String) -> LuaCallFailure { .argument(arg, "option '\(names[k])': \(detail)") }
+
+    /// "option 'name': what expected, got <type>" (or the collected-object error).
+    func expected(_ k: Int, _ what: String) -> LuaCallFailure {
+        let i = slot(k), L = a.L
+        if nrl_tag(L, i) != 0, let o = lua_touserdata(L, i), o.assumingMemoryBound(to: nrl_object.self).pointee.object == nil {
+            return a.collected(i)
+        }
+        return fail(k, "\(what) expected, got \(a.state.typeName(i))")
+    }
+
+    func number(_ k: Int) throws -> Double {
+        guard lua_type(a.L, slot(k)) == LUA_TNUMBER else { throw expected(k, "number") }
+        return nrl_lua_tonumber(a.L, slot(k))
+    }
+
+    /// A pass option, without reference counting (the slot keeps the userdata alive).
+    @inline(__always)
+    func withPass<R>(_ k: Int, _ body: (ForwardPass) throws -> R) throws -> R {
+        guard let raw = nrl_object_at(a.L, slot(k), HostTag.pass.rawValue) else { throw expected(k, "pass") }
+        return try Unmanaged<ForwardPass>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// One of a few names, or `fallback` when the option is absent (compares bytes in place).
+    func choice<T: RawRepresentable & CaseIterable>(_ k: Int, _ fallback: T) throws -> T where T.RawValue == String {
+        if !has(k) { return fallback }
+        let i = slot(k)
+        guard lua_type(a.L, i) == LUA_TSTRING, let text = nrl_lua_tostring(a.L, i) else { throw expected(k, "string") }
+        for option in T.allCases where option.rawValue.withCString({ strcmp($0, text) == 0 }) { return option }
+        throw fail(k, "one of " + T.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+                   + " expected, got '\(String(cString: text))'")
+    }
+}
