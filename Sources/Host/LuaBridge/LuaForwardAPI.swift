@@ -5,7 +5,7 @@ import CLuaShim
 /// The matrices methods that compute passes and apply node noise, with named options:
 /// `m:forward(obs, pass [, opts])`, `m:add_noise_outer(noisy [, c [, opts]])`, `m:add(other [, c [, opts]])`.
 enum LuaForwardAPI {
-    static let forwardOptions = ["sigma", "layers", "noise", "clean", "noisy"]
+    static let forwardOptions = LuaOptions.Names(["sigma", "layers", "noise", "clean", "noisy"])
     private static let sigmaOption = 0, layersOption = 1, noiseOption = 2, cleanOption = 3, noisyOption = 4
 
     @inline(__always)
@@ -177,7 +177,7 @@ enum LuaForwardAPI {
         return lua_type(L, -1) == LUA_TNUMBER && isInteger != 0 && v >= 1 && v <= Int32.max ? Int(v) : 0
     }
 
-    static let addNoiseOuterOptions = ["inputs", "norm", "scaling"]
+    static let addNoiseOuterOptions = LuaOptions.Names(["inputs", "norm", "scaling"])
 
     /// m:add_noise_outer(noisy [, c [, { inputs =, norm =, scaling = }]]) → m:
     /// m_l += Float(c · k_l / norm_l) · ξ_l x_{l−1}ᵀ, ξ from `noisy`, x from `inputs` (default `noisy`).
@@ -206,7 +206,7 @@ enum LuaForwardAPI {
         return 1
     }
 
-    static let addOptions = ["scaling"]
+    static let addOptions = LuaOptions.Names(["scaling"])
 
     /// m:add(other [, c [, { scaling = }]]) → m: m_l += Float(c · k_l) · other_l (c default 1).
     static func add(_ a: LuaArguments) throws -> Int32 {

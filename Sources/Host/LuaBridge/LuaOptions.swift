@@ -8,15 +8,44 @@ import Foundation
 /// table is walked once; a key that is not a known name is an error listing the valid ones. Errors
 /// about an option's value name it: "bad argument #3 to 'forward' (option 'sigma': …)".
 struct LuaOptions {
+    /// The names a function accepts, as C strings with their lengths (made once, compared in place:
+    /// a key is matched with one length test and one memcmp, no string made).
+    final class Names: @unchecked Sendable {
+        let names: [String]
+        let count: Int
+        private let bytes: UnsafeMutablePointer<UnsafeMutablePointer<CChar>>
+        private let lengths: UnsafeMutablePointer<Int>
+
+        init(_ names: [String]) {
+            self.names = names
+            count = names.count
+            bytes = .allocate(capacity: names.count)
+            lengths = .allocate(capacity: names.count)
+            for (k, name) in names.enumerated() {
+                bytes[k] = strdup(name)!
+                lengths[k] = name.utf8.count
+            }
+        }
+
+        /// The index of the name with these `length` bytes at `key`, or −1.
+        @inline(__always)
+        func index(of key: UnsafePointer<CChar>, length: Int) -> Int {
+            for k in 0..<count where lengths[k] == length && memcmp(bytes[k], key, length) == 0 { return k }
+            return -1
+        }
+
+        subscript(k: Int) -> String { names[k] }
+    }
+
     let a: LuaArguments
     /// The argument the table is.
     let arg: Int32
-    let names: [String]
+    unowned(unsafe) let names: Names
     /// Stack index of `names[0]`'s slot (the others follow); 0 when no table was given.
     let base: Int32
 
     /// Reads the table at `arg` (absent or nil: no options).
-    init(_ a: LuaArguments, _ arg: Int32, _ names: [String]) throws {
+    init(_ a: LuaArguments, _ arg: Int32, _ names: Names) throws {
         self.a = a
         self.arg = arg
         self.names = names
@@ -26,17 +55,16 @@ struct LuaOptions {
             return
         }
         guard lua_type(L, arg) == LUA_TTABLE else { throw a.expected(arg, "options table") }
-        guard lua_checkstack(L, Int32(names.count) + 4) != 0 else { throw LuaCallFailure.message("stack overflow") }
-        for _ in names { lua_pushnil(L) }
-        base = lua_gettop(L) - Int32(names.count) + 1
+        let count = Int32(names.count)
+        guard lua_checkstack(L, count + 4) != 0 else { throw LuaCallFailure.message("stack overflow") }
+        for _ in 0..<count { lua_pushnil(L) }
+        base = lua_gettop(L) - count + 1
         lua_pushnil(L)
         while lua_next(L, arg) != 0 {
             var found = -1
-            if lua_type(L, -2) == LUA_TSTRING, let key = nrl_lua_tostring(L, -2) {
-                for (k, name) in names.enumerated() where name.withCString({ strcmp($0, key) == 0 }) {
-                    found = k
-                    break
-                }
+            if lua_type(L, -2) == LUA_TSTRING {
+                var length = 0
+                if let key = lua_tolstring(L, -2, &length) { found = names.index(of: key, length: length) }
             }
             guard found >= 0 else { throw unknownKey() }
             lua_copy(L, -1, base + Int32(found))
@@ -53,7 +81,7 @@ struct LuaOptions {
         case LUA_TNUMBER: key = "[" + a.state.describe(-2) + "]"
         default: key = "with a \(a.state.typeName(-2)) key"
         }
-        return .argument(arg, "unknown option \(key); valid options are \(names.joined(separator: ", "))")
+        return .argument(arg, "unknown option \(key); valid options are \(names.names.joined(separator: ", "))")
     }
 
     var isEmpty: Bool { base == 0 }
