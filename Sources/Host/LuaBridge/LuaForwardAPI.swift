@@ -19,10 +19,9 @@ enum LuaForwardAPI {
     /// (another pass: `pass` becomes the clean pass and `noisy` the noisy one, in one call).
     static func forward(_ a: LuaArguments) throws -> Int32 {
         try a.withMatrices(1) { m in
-            let shape = m.shape
-            let obs = try a.observation(2, size: shape.inputSize)
+            let obs = try a.observation(2, size: m.shape.inputSize)
             try a.withPass(3) { pass in
-                try sameShape({ .argument(3, $0) }, shape, pass.shape)
+                try sameShape({ .argument(3, $0) }, m.shape, pass.shape)
                 let o = try LuaOptions(a, 4, forwardOptions)
                 if o.isEmpty {
                     pass.compute(m, observation: obs, noisy: false)
@@ -40,7 +39,7 @@ enum LuaForwardAPI {
                     }
                     guard noisy else { throw LuaCallFailure.argument(4, "option 'noisy' needs 'sigma' or 'noise'") }
                     try o.withPass(noisyOption) { target in
-                        try sameShape({ o.fail(noisyOption, $0) }, shape, target.shape)
+                        try sameShape({ o.fail(noisyOption, $0) }, m.shape, target.shape)
                         guard target !== pass else { throw o.fail(noisyOption, "a pass other than the clean one expected") }
                         try setNoise(a, o, target)
                         pass.compute(m, observation: obs, noisy: false)
@@ -48,10 +47,10 @@ enum LuaForwardAPI {
                     }
                 } else if o.has(cleanOption) {
                     try o.withPass(cleanOption) { clean in
-                        try sameShape({ o.fail(cleanOption, $0) }, shape, clean.shape)
+                        try sameShape({ o.fail(cleanOption, $0) }, m.shape, clean.shape)
                         guard !clean.isNoisy else { throw o.fail(cleanOption, "clean pass expected, got a noisy one") }
                         let x0 = clean.input(0)
-                        for k in 0..<shape.inputSize where x0[k] != obs[k] {
+                        for k in 0..<m.shape.inputSize where x0[k] != obs[k] {
                             throw o.fail(cleanOption, "clean pass of this observation expected, got one of another (input \(k + 1) is \(x0[k]), not \(obs[k]))")
                         }
                         if noisy { try setNoise(a, o, pass) }
@@ -70,11 +69,11 @@ enum LuaForwardAPI {
     /// Sets `p`'s ξ from the options: drawn (`sigma`, `layers`) from the noise stream, or supplied
     /// (`noise`). Every option is checked before anything is drawn or written.
     private static func setNoise(_ a: LuaArguments, _ o: LuaOptions, _ p: ForwardPass) throws {
-        let L = a.L, shape = p.shape, layerCount = shape.layerCount
+        let L = a.L, layerCount = p.shape.layerCount
         if o.has(noiseOption) {
             let i = o.slot(noiseOption)
             guard let v = nrl_to_vector(L, i), v.pointee.object != nil else { throw o.expected(noiseOption, "vector") }
-            let n = shape.unitCount
+            let n = p.shape.unitCount
             guard Int(v.pointee.count) == n else {
                 throw o.fail(noiseOption, "vector of \(n) numbers (n_1+…+n_L) expected, got one of \(v.pointee.count)")
             }
@@ -184,8 +183,8 @@ enum LuaForwardAPI {
     static func addNoiseOuter(_ a: LuaArguments) throws -> Int32 {
         let scale = a.isNone(3) ? 1 : try a.finiteNumber(3)
         let o = try LuaOptions(a, 4, addNoiseOuterOptions)
-        let norm = try o.choice(1, NoiseNormalization.none)
-        let scaling = try o.choice(2, StepScaling.paper)
+        let norm = try o.choice(1, NoiseNormalization.none, LuaOptions.normalizations)
+        let scaling = try o.choice(2, StepScaling.paper, LuaOptions.scalings)
         try a.withMatrices(1) { m in
             try a.withPass(2) { noisy in
                 try sameShape({ .argument(2, $0) }, m.shape, noisy.shape)
@@ -211,7 +210,7 @@ enum LuaForwardAPI {
     /// m:add(other [, c [, { scaling = }]]) → m: m_l += Float(c · k_l) · other_l (c default 1).
     static func add(_ a: LuaArguments) throws -> Int32 {
         let scale = a.isNone(3) ? 1 : try a.finiteNumber(3)
-        let scaling = try LuaOptions(a, 4, addOptions).choice(0, StepScaling.paper)
+        let scaling = try LuaOptions(a, 4, addOptions).choice(0, StepScaling.paper, LuaOptions.scalings)
         try a.withMatrices(1) { m in
             try a.withMatrices(2) { other in
                 try sameShape({ .argument(2, $0) }, m.shape, other.shape)

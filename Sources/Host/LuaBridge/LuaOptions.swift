@@ -17,6 +17,7 @@ struct LuaOptions {
         private let lengths: UnsafeMutablePointer<Int>
 
         init(_ names: [String]) {
+            precondition(names.count <= 32)
             self.names = names
             count = names.count
             bytes = .allocate(capacity: names.count)
@@ -27,10 +28,16 @@ struct LuaOptions {
             }
         }
 
-        /// The index of the name with these `length` bytes at `key`, or −1.
+        /// The index of the name with these `length` bytes at `key`, or −1 (names are a few bytes:
+        /// compared here rather than through a call to memcmp).
         @inline(__always)
         func index(of key: UnsafePointer<CChar>, length: Int) -> Int {
-            for k in 0..<count where lengths[k] == length && memcmp(bytes[k], key, length) == 0 { return k }
+            for k in 0..<count where lengths[k] == length {
+                let name = bytes[k]
+                var i = 0
+                while i < length && name[i] == key[i] { i += 1 }
+                if i == length { return k }
+            }
             return -1
         }
 
@@ -43,6 +50,8 @@ struct LuaOptions {
     unowned(unsafe) let names: Names
     /// Stack index of `names[0]`'s slot (the others follow); 0 when no table was given.
     let base: Int32
+    /// Bit k set: option k was given (a table never holds nil values).
+    private(set) var given: UInt32 = 0
 
     /// Reads the table at `arg` (absent or nil: no options).
     init(_ a: LuaArguments, _ arg: Int32, _ names: Names) throws {
@@ -67,6 +76,7 @@ struct LuaOptions {
                 if let key = lua_tolstring(L, -2, &length) { found = names.index(of: key, length: length) }
             }
             guard found >= 0 else { throw unknownKey() }
+            given |= 1 << UInt32(found)
             lua_copy(L, -1, base + Int32(found))
             nrl_lua_pop(L, 1)
         }
@@ -84,13 +94,14 @@ struct LuaOptions {
         return .argument(arg, "unknown option \(key); valid options are \(names.names.joined(separator: ", "))")
     }
 
-    var isEmpty: Bool { base == 0 }
+    /// No table, or an empty one.
+    var isEmpty: Bool { given == 0 }
 
     /// The stack slot of option `k`.
     @inline(__always) func slot(_ k: Int) -> Int32 { base + Int32(k) }
 
     /// Whether option `k` was given (not nil).
-    @inline(__always) func has(_ k: Int) -> Bool { base != 0 && lua_type(a.L, base + Int32(k)) != LUA_TNIL }
+    @inline(__always) func has(_ k: Int) -> Bool { given & (1 << UInt32(k)) != 0 }
 
     /// "bad argument #arg (option 'name': detail)".
     func fail(_ k: Int, _ detail: String) -> LuaCallFailure { .argument(arg, "option '\(names[k])': \(detail)") }
@@ -116,13 +127,28 @@ struct LuaOptions {
         return try Unmanaged<ForwardPass>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 
-    /// One of a few names, or `fallback` when the option is absent (compares bytes in place).
-    func choice<T: RawRepresentable & CaseIterable>(_ k: Int, _ fallback: T) throws -> T where T.RawValue == String {
+    /// A fixed set of string values of an option, and the cases they stand for (made once).
+    final class Choices<T>: @unchecked Sendable {
+        let names: Names
+        let cases: [T]
+        init(_ cases: [T], _ name: (T) -> String) {
+            self.cases = cases
+            names = Names(cases.map(name))
+        }
+    }
+
+    /// One of a few names, or `fallback` when the option is absent (compared in place, nothing made).
+    func choice<T>(_ k: Int, _ fallback: T, _ choices: Choices<T>) throws -> T {
         if !has(k) { return fallback }
         let i = slot(k)
-        guard lua_type(a.L, i) == LUA_TSTRING, let text = nrl_lua_tostring(a.L, i) else { throw expected(k, "string") }
-        for option in T.allCases where option.rawValue.withCString({ strcmp($0, text) == 0 }) { return option }
-        throw fail(k, "one of " + T.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        var length = 0
+        guard lua_type(a.L, i) == LUA_TSTRING, let text = lua_tolstring(a.L, i, &length) else { throw expected(k, "string") }
+        let index = choices.names.index(of: text, length: length)
+        if index >= 0 { return choices.cases[index] }
+        throw fail(k, "one of " + choices.names.names.map { "'\($0)'" }.joined(separator: ", ")
                    + " expected, got '\(String(cString: text))'")
     }
+
+    static let normalizations = Choices(NoiseNormalization.allCases) { $0.rawValue }
+    static let scalings = Choices(StepScaling.allCases) { $0.rawValue }
 }
