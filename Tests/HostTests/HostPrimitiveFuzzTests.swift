@@ -52,7 +52,10 @@ final class HostPrimitiveFuzzTests: XCTestCase {
         local clean, noisy = ctx.net:pass(), ctx.net:pass()
         ctx.net:forward(objects[1], clean, { sigma = 0.1, noisy = noisy })
         local more = { ctx.net, ctx.net:zeros(), ctx.net:copy(), clean, noisy, ctx.net:pass(), ctx.rng,
-          clean:probs(), clean:input(1), clean:pre(1), noisy:noise(), noisy:noise(1) }
+          clean:probs(), clean:input(1), clean:pre(1), noisy:noise(), noisy:noise(1),
+          -- option tables holding host objects (forward's, add_noise_outer's)
+          { noise = noisy:noise() }, { noise = objects[4] }, { sigma = 0.1, clean = clean }, { sigma = 0.1, noisy = noisy },
+          { noise = noisy:noise(), noisy = clean }, { inputs = clean, norm = "layer", scaling = "unbiased" } }
         for _, o in ipairs(more) do objects[#objects + 1] = o end
         deadObjects[#deadObjects + 1] = collected(function() return ctx.net:zeros() end)
         deadObjects[#deadObjects + 1] = collected(function() return ctx.net:pass() end)
