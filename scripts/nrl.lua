@@ -5,7 +5,8 @@
 --   immediate tasks: W += lr · δ · dp · ξ_l/‖ξ_l‖² ⊗ x_l every step (layer's own norm, clean input)
 
 local clean, noisy, trace      -- passes and trace, made in setup
-local sigma, every_step, dp    -- per-run settings, and the last step's dp
+local every_step, dp           -- per-run setting, and the last step's dp
+local both, delayed, immediate, applied   -- option tables, made once in setup
 
 return rule {
   name = "nrl",
@@ -25,23 +26,28 @@ return rule {
 
   setup = function(ctx)
     clean, noisy, trace = ctx.net:pass(), ctx.net:pass(), ctx.net:zeros()
-    sigma, every_step = ctx.params.sigma, ctx.learns_every_step
+    every_step = ctx.learns_every_step
+    local p = ctx.params
+    both = { sigma = p.sigma, noisy = noisy }                     -- clean into `clean`, noisy into `noisy`
+    delayed = { norm = "network" }                                -- ξ/‖ξ‖², inputs of the noisy pass
+    immediate = { inputs = clean, norm = "layer", scaling = p.scaling }   -- ξ_l/‖ξ_l‖², clean inputs
+    applied = { scaling = p.scaling }
   end,
 
   act = function(ctx, obs)
-    ctx.net:forward(obs, clean, noisy, sigma)   -- the clean and the noisy pass
+    ctx.net:forward(obs, clean, both)            -- the clean and the noisy pass
     local a = clean:sample()                     -- act on the clean policy
     dp = noisy:logp(a, clean)                    -- log π̃(a) − log π(a)
-    if not every_step then trace:add_noise_outer(noisy, dp, noisy, "network") end
+    if not every_step then trace:add_noise_outer(noisy, dp, delayed) end
     return a
   end,
 
   learn = function(ctx, rpe)
     local p = ctx.params
     if every_step then
-      ctx.net:add_noise_outer(noisy, p.lr * rpe * dp, clean, "layer", p.scaling)
+      ctx.net:add_noise_outer(noisy, p.lr * rpe * dp, immediate)
     else
-      ctx.net:add(trace, p.lr * rpe, p.scaling)
+      ctx.net:add(trace, p.lr * rpe, applied)
       trace:zero()
     end
   end,

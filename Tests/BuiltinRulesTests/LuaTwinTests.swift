@@ -11,7 +11,7 @@ final class LuaTwinTests: XCTestCase {
         .deletingLastPathComponent().appendingPathComponent("scripts/rules")
 
     /// Runs the builtin `rule`, or its twin `script` when given.
-    func run(_ rule: String, script: String?, env: String, episodes: Int, seed: UInt64) throws -> ([EpisodeRecord], [[[Double]]]) {
+    func run(_ rule: String, script: String?, env: String, episodes: Int, seed: UInt64, settings: [String] = []) throws -> ([EpisodeRecord], [[[Double]]]) {
         var plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)
         if let script {
             let descriptor = try ScriptRules.descriptor(path: Self.scripts.appendingPathComponent(script).path)
@@ -19,16 +19,16 @@ final class LuaTwinTests: XCTestCase {
             plugins.rules = RuleRegistry()
             plugins.rules.register(descriptor)
         }
-        let spec = try RunRequest(rule: rule, environment: env, episodes: episodes, seed: seed).resolve(in: plugins)
+        let spec = try RunRequest(rule: rule, environment: env, episodes: episodes, seed: seed, settings: settings).resolve(in: plugins)
         let session = try Session(spec: spec, plugins: plugins)
         var records: [EpisodeRecord] = []
         try Trainer(session: session).run { records.append($0) }
         return (records, session.network.weights.toArrays())
     }
 
-    func assertTwins(_ rule: String, _ script: String, env: String, episodes: Int, seed: UInt64 = 11) throws {
-        let native = try run(rule, script: nil, env: env, episodes: episodes, seed: seed)
-        let lua = try run(rule, script: script, env: env, episodes: episodes, seed: seed)
+    func assertTwins(_ rule: String, _ script: String, env: String, episodes: Int, seed: UInt64 = 11, settings: [String] = []) throws {
+        let native = try run(rule, script: nil, env: env, episodes: episodes, seed: seed, settings: settings)
+        let lua = try run(rule, script: script, env: env, episodes: episodes, seed: seed, settings: settings)
         XCTAssertEqual(native.0.count, episodes)
         XCTAssertEqual(native.0.map(\.totalReward), lua.0.map(\.totalReward), "\(rule) on \(env): returns")
         XCTAssertEqual(native.0.map(\.length), lua.0.map(\.length), "\(rule) on \(env): lengths")
@@ -38,6 +38,13 @@ final class LuaTwinTests: XCTestCase {
     func testNRL() throws {
         try assertTwins("nrl", "nrl.lua", env: "cartpole", episodes: 300)
         try assertTwins("nrl", "nrl.lua", env: "reaching", episodes: 3)
+    }
+
+    /// The step factors go through the twin's option tables (add's and add_noise_outer's `scaling`).
+    func testNRLScalings() throws {
+        try assertTwins("nrl", "nrl.lua", env: "cartpole", episodes: 100, settings: ["scaling=fan_out"])
+        try assertTwins("nrl", "nrl.lua", env: "reaching", episodes: 2, settings: ["scaling=unbiased"])
+        try assertTwins("nrl-noisy", "nrl_noisy.lua", env: "cartpole", episodes: 50, settings: ["scaling=unbiased"])
     }
 
     func testRMHL() throws {

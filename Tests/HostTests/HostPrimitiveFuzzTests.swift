@@ -37,7 +37,9 @@ final class HostPrimitiveFuzzTests: XCTestCase {
       "network", "layer", "metric", "bad name!", string.rep("a", 100), "\0", "é" }
     local tables = { {}, { 1, 2, 3, 4 }, { 0 / 0, 1, 2, 3 }, { 1 / 0, 0, 0, 0 }, { 1, 2 }, { "a", "b", "c", "d" },
       { 1, 2, 3, 4, 5 }, { [2] = 1 }, { 1e308, -1e308, 1e308, 1 }, hostile, lying, looping,
-      { name = "x", act = print, learn = print }, { observations = 4, actions = 2 } }
+      { name = "x", act = print, learn = print }, { observations = 4, actions = 2 },
+      { sigma = 0.1 }, { sigma = { 0.1, 0 }, layers = { 2 } }, { sigma = -1 }, { sigma = 0.1, layers = { 3 } },
+      { norm = "network", scaling = "fan_out" }, { norm = "layer" }, { scaling = "unbiased" }, { sigma = 0 / 0 } }
     local others = { print, function() error("boom") end, function() return 0 / 0 end, coroutine.create(function() end),
       true, false }
 
@@ -48,9 +50,12 @@ final class HostPrimitiveFuzzTests: XCTestCase {
       deadObjects = { collected(function() return nrl.vector(4, 1) end) }
       if ctx then
         local clean, noisy = ctx.net:pass(), ctx.net:pass()
-        ctx.net:forward(objects[1], clean, noisy, 0.1)
+        ctx.net:forward(objects[1], clean, { sigma = 0.1, noisy = noisy })
         local more = { ctx.net, ctx.net:zeros(), ctx.net:copy(), clean, noisy, ctx.net:pass(), ctx.rng,
-          clean:probs(), clean:input(1), clean:pre(1), noisy:noise(), noisy:noise(1) }
+          clean:probs(), clean:input(1), clean:pre(1), noisy:noise(), noisy:noise(1),
+          -- option tables holding host objects (forward's, add_noise_outer's)
+          { noise = noisy:noise() }, { noise = objects[4] }, { sigma = 0.1, clean = clean }, { sigma = 0.1, noisy = noisy },
+          { noise = noisy:noise(), noisy = clean }, { inputs = clean, norm = "layer", scaling = "unbiased" } }
         for _, o in ipairs(more) do objects[#objects + 1] = o end
         deadObjects[#deadObjects + 1] = collected(function() return ctx.net:zeros() end)
         deadObjects[#deadObjects + 1] = collected(function() return ctx.net:pass() end)

@@ -1,7 +1,7 @@
 -- Node perturbation (Williams 1992; Fiete & Seung 2006), the Lua twin of `np`:
 -- RMHL with the step divided by σ², so that lr is on the scale of a gradient step.
 
-local noisy, trace, sigma, every_step
+local noisy, trace, sigma, every_step, noise   -- noise: the forward options, made in setup
 
 return rule {
   name = "np",
@@ -21,10 +21,11 @@ return rule {
   setup = function(ctx)
     noisy, trace = ctx.net:pass(), ctx.net:zeros()
     sigma, every_step = ctx.params.sigma, ctx.learns_every_step
+    noise = { sigma = sigma }
   end,
 
   act = function(ctx, obs)
-    ctx.net:forward_noisy(obs, noisy, sigma)
+    ctx.net:forward(obs, noisy, noise)
     if not every_step then trace:add_noise_outer(noisy) end
     return noisy:sample()
   end,

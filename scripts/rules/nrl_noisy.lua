@@ -3,6 +3,7 @@
 -- gives ξ, x̃ and dp = log π̃(a) − log π̄(a); the rest is delayed-form NRL.
 
 local passes, noisy, average, count, trace, sigma, K
+local noise, delayed, applied   -- option tables, made once in setup
 
 return rule {
   name = "nrl-noisy",
@@ -31,24 +32,25 @@ return rule {
     noisy, trace = ctx.net:pass(), ctx.net:zeros()
     average = nrl.vector(ctx.env.actions)
     count = nrl.vector(ctx.env.actions, K)  -- K in every element: divide by it, as the native rule does
+    noise, delayed, applied = { sigma = sigma }, { norm = "network" }, { scaling = ctx.params.scaling }
   end,
 
   act = function(ctx, obs)
     average:zero()
     for k = 1, K do
-      ctx.net:forward_noisy(obs, passes[k], sigma)
+      ctx.net:forward(obs, passes[k], noise)
       average:add(passes[k]:probs())
     end
     average:div(count)
-    ctx.net:forward_noisy(obs, noisy, sigma)
+    ctx.net:forward(obs, noisy, noise)
     local a = average:sample()
     local dp = noisy:logp(a) - math.log(average[a])
-    trace:add_noise_outer(noisy, dp, noisy, "network")
+    trace:add_noise_outer(noisy, dp, delayed)
     return a
   end,
 
   learn = function(ctx, rpe)
-    ctx.net:add(trace, ctx.params.lr * rpe, ctx.params.scaling)
+    ctx.net:add(trace, ctx.params.lr * rpe, applied)
     trace:zero()
   end,
 }

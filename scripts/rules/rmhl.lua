@@ -3,7 +3,7 @@
 --   delayed tasks:   trace += ξ ⊗ x̃ every step;  W += lr · δ · trace at the episode's end
 --   immediate tasks: W += lr · δ · ξ ⊗ x̃ every step
 
-local noisy, trace, sigma, every_step
+local noisy, trace, sigma, every_step, noise   -- noise: the forward options, made in setup
 
 return rule {
   name = "rmhl",
@@ -23,10 +23,11 @@ return rule {
   setup = function(ctx)
     noisy, trace = ctx.net:pass(), ctx.net:zeros()
     sigma, every_step = ctx.params.sigma, ctx.learns_every_step
+    noise = { sigma = sigma }
   end,
 
   act = function(ctx, obs)
-    ctx.net:forward_noisy(obs, noisy, sigma)
+    ctx.net:forward(obs, noisy, noise)
     if not every_step then trace:add_noise_outer(noisy) end
     return noisy:sample()
   end,

@@ -11,7 +11,7 @@
 -- Exact gradients (add_gradient) are not allowed in this assignment.
 --
 -- Try it on the practice seeds:   nrlhost try np-reaching.lua starter.lua
--- The API: docs/lua-api.md (forward_noisy, sample, add_noise_outer).
+-- The API: docs/lua-api.md (forward with the option sigma, sample, add_noise_outer).
 
 local pass                       -- made once, in setup
 
@@ -27,7 +27,7 @@ return rule {
   end,
 
   act = function(ctx, obs)
-    -- TODO 1: make this a noisy pass with noise level ctx.params.sigma (m:forward_noisy).
+    -- TODO 1: make this a noisy pass with noise level ctx.params.sigma (m:forward's option sigma).
     ctx.net:forward(obs, pass)
     return pass:sample()
   end,

@@ -10,7 +10,7 @@
 -- Exact gradients (add_gradient) are not allowed in this assignment.
 --
 -- Try it on the practice seeds:   nrlhost try nrl-acrobot.lua starter.lua
--- The API: docs/lua-api.md (forward, sample, logp, add_noise_outer, add, zero).
+-- The API: docs/lua-api.md (forward and its options, sample, logp, add_noise_outer, add, zero).
 
 local clean, noisy, trace        -- made once, in setup
 
@@ -26,9 +26,9 @@ return rule {
   end,
 
   act = function(ctx, obs)
-    ctx.net:forward(obs, clean)  -- TODO 1: also the noisy pass (m:forward takes noisy and sigma too)
+    ctx.net:forward(obs, clean)  -- TODO 1: also the noisy pass (m:forward's options sigma and noisy)
     local a = clean:sample()
-    -- TODO 2: dp, and the trace update of step 4 (m:add_noise_outer with norm "network")
+    -- TODO 2: dp, and the trace update of step 4 (m:add_noise_outer with the option norm = "network")
     return a
   end,
 

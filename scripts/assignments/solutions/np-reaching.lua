@@ -1,7 +1,7 @@
 -- Instructor solution of np-reaching (keep it away from students). The Lua twin of `np`
 -- (scripts/rules/np.lua) with its step every step, tuned for this assignment.
 
-local noisy, sigma
+local noisy, sigma, noise
 
 return rule {
   name = "np-solution",
@@ -12,10 +12,11 @@ return rule {
 
   setup = function(ctx)
     noisy, sigma = ctx.net:pass(), ctx.params.sigma
+    noise = { sigma = sigma }
   end,
 
   act = function(ctx, obs)
-    ctx.net:forward_noisy(obs, noisy, sigma)
+    ctx.net:forward(obs, noisy, noise)
     return noisy:sample()
   end,
 

@@ -1,7 +1,7 @@
 -- Instructor solution of nrl-acrobot (keep it away from students): NRL's delayed form, as in
 -- scripts/nrl.lua, with the step factor of the paper.
 
-local clean, noisy, trace, sigma
+local clean, noisy, trace, both, delayed
 
 return rule {
   name = "nrl-solution",
@@ -12,13 +12,14 @@ return rule {
 
   setup = function(ctx)
     clean, noisy, trace = ctx.net:pass(), ctx.net:pass(), ctx.net:zeros()
-    sigma = ctx.params.sigma
+    both = { sigma = ctx.params.sigma, noisy = noisy }   -- forward: clean into `clean`, noisy into `noisy`
+    delayed = { norm = "network" }                       -- add_noise_outer: ξ/‖ξ‖²
   end,
 
   act = function(ctx, obs)
-    ctx.net:forward(obs, clean, noisy, sigma)
+    ctx.net:forward(obs, clean, both)
     local a = clean:sample()
-    trace:add_noise_outer(noisy, noisy:logp(a, clean), noisy, "network")
+    trace:add_noise_outer(noisy, noisy:logp(a, clean), delayed)
     return a
   end,
 

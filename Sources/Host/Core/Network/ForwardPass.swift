@@ -49,6 +49,31 @@ public final class ForwardPass {
         Gaussian.fill(noise, count: shape.unitCount, sigma: sigma, &rng)
     }
 
+    /// Fills layer l's ξ_l (0-based l) with fresh N(0, σ²) draws when σ > 0; with σ = 0 sets it to
+    /// zero and draws nothing. Layer by layer in order, this draws exactly what `drawNoise(sigma:)` does.
+    public func drawNoise(layer l: Int, sigma: Double, _ rng: inout Xoshiro256) {
+        let n = shape.outputs(l)
+        if sigma > 0 {
+            Gaussian.fill(noise(l), count: n, sigma: sigma, &rng)
+        } else {
+            noise(l).update(repeating: 0, count: n)
+        }
+    }
+
+    /// ξ = 0 on every layer, drawing nothing.
+    public func zeroNoise() { noise.update(repeating: 0, count: shape.unitCount) }
+
+    /// Sets ξ from supplied values (all N = n_1+…+n_L of them, layer by layer), rounded to Float32:
+    /// a buffer filled with Float64(σ · N(0, 1)) gives the very ξ that `drawNoise(sigma:)` would.
+    public func setNoise(_ values: UnsafePointer<Double>) {
+        for k in 0..<shape.unitCount { noise[k] = Float(values[k]) }
+    }
+
+    /// Sets ξ from supplied Float32 values (all N of them).
+    public func setNoise(_ values: UnsafePointer<Float>) {
+        noise.update(from: values, count: shape.unitCount)
+    }
+
     /// ‖ξ‖² over the whole network (Double).
     public var noiseSquaredNorm: Double { Kernels.squaredNorm(noise, shape.unitCount) }
 
@@ -66,11 +91,23 @@ public final class ForwardPass {
     /// and adds this pass's own `noise`: ã_1 = (W_1 x_0) + ξ_1 is the same arithmetic as computing
     /// it afresh, at half the cost of the first layer.
     public func computeNoisy(sharingFirstLayerWith clean: ForwardPass, _ weights: LayerMatrices) {
+        compute(sharingFirstLayerWith: clean, weights, noisy: true)
+    }
+
+    /// The pass of `clean`'s observation with `weights` (the weights `clean` was computed with),
+    /// taking W_1 x_0 from `clean`; adds this pass's own `noise` when `noisy`. The same numbers as
+    /// `compute(weights, observation:noisy:)`, at less cost.
+    public func compute(sharingFirstLayerWith clean: ForwardPass, _ weights: LayerMatrices, noisy: Bool) {
         let n0 = shape.inputSize, n1 = shape.outputs(0)
         input(0).update(from: clean.input(0), count: n0)
-        let a = preActivation(0), a0 = clean.preActivation(0), xi = noise(0)
-        for i in 0..<n1 { a[i] = a0[i] + xi[i] }
-        propagate(from: 0, weights, noisy: true)
+        let a = preActivation(0), a0 = clean.preActivation(0)
+        if noisy {
+            let xi = noise(0)
+            for i in 0..<n1 { a[i] = a0[i] + xi[i] }
+        } else {
+            a.update(from: a0, count: n1)
+        }
+        propagate(from: 0, weights, noisy: noisy)
     }
 
     /// a_l = W_l x_{l−1} (+ ξ_l).
