@@ -537,7 +537,7 @@ final class AlgebraAPITests: XCTestCase {
         end end
         -- the same numbers as add_noise_outer, layer by layer
         local noisy, a, b = ctx.net:pass(), ctx.net:zeros(), ctx.net:zeros()
-        ctx.net:forward_noisy(obs, noisy, 0.5)
+        ctx.net:forward(obs, noisy, { sigma = 0.5 })
         a:add_noise_outer(noisy, 0.3)
         for l = 1, 2 do b:add_outer(l, noisy:noise(l), noisy:input(l), 0.3) end
         for l = 1, 2 do local va, vb = a:layer(l), b:layer(l) for k = 1, #va do check(va[k] == vb[k], "noise outer") end end
@@ -560,7 +560,7 @@ final class AlgebraAPITests: XCTestCase {
     /// with σ draws from the same stream state — a Double vector, a Float32 layer view, matrices.
     func testFillNormal() throws {
         let log = "for i = 1, 5 do log('x' .. i, xi[i]) end"
-        let pass = try run("ctx.net:forward_noisy(obs, p, 0.3) local xi = p:noise() \(log)", noiseSeed: 5)
+        let pass = try run("ctx.net:forward(obs, p, { sigma = 0.3 }) local xi = p:noise() \(log)", noiseSeed: 5)
         XCTAssertEqual(pass.count, 5)
         XCTAssertTrue(pass.values.allSatisfy { $0 != 0 && Double(Float($0)) == $0 })
         let double = try run("local xi = nrl.vector(5) check(xi:fill_normal(0.3) == xi, 'receiver') \(log)", noiseSeed: 5)
