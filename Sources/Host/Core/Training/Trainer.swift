@@ -77,8 +77,11 @@ public final class Trainer {
             if !info.continuing { try env.reset(observation: observation) }
             signal.pointee.episode = episode
             signal.pointee.step = 0
+            signal.pointee.reward = 0
             signal.pointee.episodeReturn = 0
             signal.pointee.hasFinalReturn = false
+            signal.pointee.terminated = false
+            signal.pointee.truncated = false
             try rule.beginEpisode()
             var total = 0.0, length = 0
             if info.continuing { baselineRestart = true }

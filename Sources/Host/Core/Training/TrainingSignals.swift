@@ -7,7 +7,7 @@
 public final class TrainingSignals {
     /// The signals, as stored. A `nil` is kept as a flag beside the number, so that nothing is boxed.
     public struct Values: Sendable, Equatable {
-        /// The last step's raw reward (0 before the first step).
+        /// The last step's raw reward (0 before the episode's first step).
         public var reward = 0.0
         /// The return so far in this episode (the sum of its rewards, including the last step's).
         public var episodeReturn = 0.0
@@ -28,7 +28,7 @@ public final class TrainingSignals {
         /// The 1-based episode (trial, for continuing tasks), and the run's number of episodes.
         public var episode = 0
         public var episodes = 0
-        /// Gymnasium's flags of the last step.
+        /// Gymnasium's flags of the last step (false before the episode's first step).
         public var terminated = false
         public var truncated = false
 
