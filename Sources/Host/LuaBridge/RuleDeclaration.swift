@@ -120,8 +120,10 @@ struct RuleDeclaration {
             if minimum != nil && above != nil { throw path.problem("give min (inclusive) or above (exclusive), not both") }
             if maximum != nil && below != nil { throw path.problem("give max (inclusive) or below (exclusive), not both") }
             let hasBounds = minimum != nil || maximum != nil || above != nil || below != nil
-            if bounds.isEmpty, let text = bounds.text {
-                throw path.problem("no number is \(text)")
+            if bounds.isEmpty, let low = bounds.lower, let high = bounds.upper {
+                let lowName = above != nil ? "above" : "min", highName = below != nil ? "below" : "max"
+                let (l, h) = (RealBounds.format(low), RealBounds.format(high))
+                throw path.problem(low > high ? "\(lowName) \(l) is above \(highName) \(h)" : "\(lowName) \(l) and \(highName) \(h) leave no number")
             }
             switch value {
             case .string(let s):
