@@ -161,7 +161,7 @@ final class CompareTests: XCTestCase {
             ("return experiment { rules = { \"nrl\" }, envs = { \"cartpole\" } }\n", "experiment needs seeds = { … }, a list of non-negative integers"),
             // Unknown fields are refused, and an environment named twice (under an alias) is one environment.
             ("return experiment { rules = { \"nrl\" }, envs = { \"cartpole\" }, seeds = { 1 }, episode = 100 }\n",
-             "unknown field 'episode' in experiment; valid fields: envs, episodes, groups, hidden, layers, name, protocols, rules, seeds"),
+             "unknown field 'episode' in experiment; valid fields: env_params, envs, episodes, groups, hidden, layers, name, protocols, rules, seeds"),
             ("return experiment { rules = { \"nrl\" }, envs = { \"cartpole\", \"CartPole-v1\" }, seeds = { 1 } }\n",
              "experiment.envs: environment 'CartPole-v1' is listed twice (as 'cartpole' and 'CartPole-v1')"),
         ]

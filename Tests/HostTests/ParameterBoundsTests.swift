@@ -92,8 +92,10 @@ final class ParameterBoundsTests: XCTestCase {
             ("s = { 0.5, above = 1, below = 1 }", "rule.params.s: above 1 and below 1 leave no number"),
             ("s = { 0.5, above = 2, max = 1 }", "rule.params.s: above 2 is above max 1"),
             ("s = { 0.5, above = 0/0 }", "rule.params.s: above must be a number, got nan (0/0)"),
-            ("n = { 3, above = 1.2, below = 1.8 }", "rule.params.n: no integer is in (1.2, 1.8)"),
-            ("n = { 3, above = 2, below = 3 }", "rule.params.n: no integer is in (2, 3)"),
+            ("n = { 3, above = 1.2, below = 1.8 }", "rule.params.n: no integer lies between above 1.2 and below 1.8"),
+            ("n = { 3, above = 2, below = 3 }", "rule.params.n: no integer lies between above 2 and below 3"),
+            ("n = { 3000000000 }", "rule.params.n: default 3000000000 must be ≤ 2147483647"),
+            ("s = { 0.5, above = math.huge }", "rule.params.s: above inf is above the largest number"),
             ("b = { true, min = 0 }", "rule.params.b: min, max, above, below, integer and choices are not for booleans, but the default is true"),
             ("s = { 'a', above = 0 }", "rule.params.s: min, max, above and below are for numbers, but the default is \"a\""),
         ]

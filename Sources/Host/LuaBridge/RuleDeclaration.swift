@@ -120,6 +120,12 @@ struct RuleDeclaration {
             if minimum != nil && above != nil { throw path.problem("give min (inclusive) or above (exclusive), not both") }
             if maximum != nil && below != nil { throw path.problem("give max (inclusive) or below (exclusive), not both") }
             let hasBounds = minimum != nil || maximum != nil || above != nil || below != nil
+            for (name, bound) in [("min", minimum), ("above", above)] where bound == .infinity {
+                throw path.problem("\(name) inf is above the largest number")
+            }
+            for (name, bound) in [("max", maximum), ("below", below)] where bound == -.infinity {
+                throw path.problem("\(name) -inf is below the smallest number")
+            }
             if bounds.isEmpty, let low = bounds.lower, let high = bounds.upper {
                 let lowName = above != nil ? "above" : "min", highName = below != nil ? "below" : "max"
                 let (l, h) = (RealBounds.format(low), RealBounds.format(high))
@@ -137,9 +143,9 @@ struct RuleDeclaration {
             case .integer(let i):
                 guard choices == nil else { throw path.problem("choices are for strings, but the default is \(i)") }
                 if integer == false { throw path.problem("integer = false, but the default \(i) is an integer; write it \(i).0 for a real parameter") }
-                let (low, high) = integerBounds
-                if low > high { throw path.problem("no integer is \(bounds.text ?? "")") }
+                try checkIntegerBounds(at: path)
                 if let broken = bounds.violation(Double(i)) { throw path.problem("default \(i) must be \(broken)") }
+                try checkIntegerDefault(i, at: path)
             case .real(let v):
                 guard choices == nil else { throw path.problem("choices are for strings, but the default is \(v)") }
                 if integer == true, !isInteger {
@@ -148,10 +154,26 @@ struct RuleDeclaration {
                 guard v.isFinite else { throw path.problem("default \(v) is not a finite number") }
                 if let broken = bounds.violation(v) { throw path.problem("default \(LuaScalar.real(v).text) must be \(broken)") }
                 if isInteger {
-                    let (low, high) = integerBounds
-                    if low > high { throw path.problem("no integer is \(bounds.text ?? "")") }
+                    try checkIntegerBounds(at: path)
+                    try checkIntegerDefault(Int(v), at: path)
                 }
             }
+        }
+
+        /// Some integer lies within the bounds (integers are limited to ±(2³¹ − 1) when unbounded).
+        private func checkIntegerBounds(at path: FieldPath) throws {
+            let (low, high) = integerBounds
+            guard low > high else { return }
+            let lowText = minimum.map { "min \(RealBounds.format($0))" } ?? above.map { "above \(RealBounds.format($0))" } ?? "min \(-Int(Int32.max))"
+            let highText = maximum.map { "max \(RealBounds.format($0))" } ?? below.map { "below \(RealBounds.format($0))" } ?? "max \(Int(Int32.max))"
+            throw path.problem("no integer lies between \(lowText) and \(highText)")
+        }
+
+        /// An integer default lies within the implicit ±(2³¹ − 1) too.
+        private func checkIntegerDefault(_ i: Int, at path: FieldPath) throws {
+            let (low, high) = integerBounds
+            if i < low { throw path.problem("default \(i) must be ≥ \(low)") }
+            if i > high { throw path.problem("default \(i) must be ≤ \(high)") }
         }
 
         /// The bounds of integer values: exclusive bounds become the next integer inside, inclusive
