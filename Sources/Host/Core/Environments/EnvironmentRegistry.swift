@@ -175,7 +175,14 @@ extension EnvironmentRegistry {
             id: "reaching", aliases: ["Reaching1D", "Reaching1D-v0", "neurogym:Reaching1D-v0"],
             summary: "NeuroGym Reaching1D-v0: obs 32 (16 target + 16 self ring units), 3 actions (stay, left, right); "
                 + "reward max(1 − distance to int(target), −0.1) every step; continuing, trials of 300 steps",
-            info: Reaching1D.info, make: { Reaching1D(rng: $0) }))
+            info: Reaching1D.info, parameters: Reaching1D.parameters,
+            build: { random, p in
+                let correct = p.real("correct_reward"), fail = p.real("fail_reward")
+                guard correct > fail else {
+                    throw UsageError("environment 'reaching': correct_reward (\(correct)) must be above fail_reward (\(fail))")
+                }
+                return Reaching1D(rng: random, correctReward: correct, failReward: fail)
+            }))
         return r
     }()
 }
