@@ -107,6 +107,39 @@ final class ParameterBoundsTests: XCTestCase {
         }
     }
 
+    /// What a script sees in ctx.params: integers as Lua integers (also from integer = true), booleans
+    /// as booleans; and an environment's own declaration is checked like a rule's.
+    func testScriptsSeeTypedValues() throws {
+        let path = try write("typed.lua", """
+            return rule {
+              name = "typed",
+              params = { n = { 8.0, integer = true }, flag = false, x = { 0.5, above = 0 } },
+              setup = function(ctx)
+                local p = ctx.params
+                assert(math.type(p.n) == "integer" and p.n == 12, "n is " .. tostring(p.n))
+                assert(p.flag == true, "flag is " .. tostring(p.flag))
+                assert(math.type(p.x) == "float" and p.x == 0.25, "x is " .. tostring(p.x))
+              end,
+              act = function(ctx, obs) return 1 end, learn = function(ctx, r) end,
+            }
+            """)
+        var plugins = Plugins()
+        plugins.rules.register(try ScriptRules.descriptor(path: path))
+        let spec = try RunRequest(rule: "typed", environment: "cartpole", episodes: 1, hidden: 2,
+                                  settings: ["n=12", "flag=true", "x=0.25"]).resolve(in: plugins)
+        try Trainer(session: Session(spec: spec, plugins: plugins)).run { _ in }
+        XCTAssertEqual(spec.parameters["n"], .integer(12))
+        XCTAssertEqual(spec.parameters["flag"], .boolean(true))
+
+        let env = try write("badenv.lua", """
+            return env { observations = 1, actions = 2, params = { speed = { 0, above = 0 } },
+              reset = function(self) return { 0 } end, step = function(self, a) return { 0 }, 0, true, false end }
+            """)
+        XCTAssertThrowsError(try ScriptEnvironment.declaration(path: env, limits: .standard)) { error in
+            XCTAssertEqual((error as? ScriptError)?.message, "env.params.speed: default 0 must be > 0")
+        }
+    }
+
     func testExperimentFilesSetEnvironmentParameters() throws {
         let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/rules/nrl.lua").path
