@@ -13,7 +13,7 @@ return rule {
   summary = "noise-based reward-modulated learning (Lua)",
   params = {
     lr = { 5e-2, min = 0, help = "learning rate η" },
-    sigma = { 1e-3, min = 0, help = "standard deviation σ of the node noise" },
+    sigma = { 1e-3, above = 0, help = "standard deviation σ of the node noise" },
     gamma = { 0.66, min = 0, max = 1, help = "reward-average rate γ" },
     scaling = { "paper", choices = { "paper", "fan_out", "unbiased" }, help = "layer step factor" },
   },

@@ -47,6 +47,6 @@ enum CommonParameters {
     static func sigma(_ value: Double, _ help: String = "standard deviation σ of the node noise") -> ParameterSpec {
         ParameterSpec("sigma", .real(ParameterSpec.positive), default: .real(value), help: help)
     }
-    static let gamma = ParameterSpec("gamma", .real(0...1), default: .real(0.66),
+    static let gamma = ParameterSpec("gamma", .real(RealBounds(min: 0, max: 1)), default: .real(0.66),
                                      help: "reward-average rate γ: r̄ ← r̄ + γ(r − r̄)")
 }

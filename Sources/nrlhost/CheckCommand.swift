@@ -50,7 +50,17 @@ struct CheckCommand: ParsableCommand {
     }
 
     private func checkEnvironment() throws {
-        let env = try ScriptEnvironment.provider(limits: options.limits).registration(script).make(RandomStream.environment.generator(seed: options.seed))
+        let registration = try ScriptEnvironment.provider(limits: options.limits).registration(script)
+        var settings: [(key: String, text: String)] = []
+        for setting in options.settings {
+            guard let eq = setting.firstIndex(of: "="), setting.hasPrefix(RunRequest.environmentPrefix) else {
+                throw UsageError("checking an environment takes --set env.KEY=VALUE (its own parameters), got '\(setting)'")
+            }
+            settings.append((String(setting[setting.index(setting.startIndex, offsetBy: RunRequest.environmentPrefix.count)..<eq]).trimmingCharacters(in: .whitespaces),
+                             String(setting[setting.index(after: eq)...]).trimmingCharacters(in: .whitespaces)))
+        }
+        let parameters = try registration.resolve(settings: settings)
+        let env = try registration.make(RandomStream.environment.generator(seed: options.seed), parameters: parameters)
         let info = env.info
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
         defer { observation.deallocate() }
@@ -66,6 +76,9 @@ struct CheckCommand: ParsableCommand {
             }
         }
         print("ok: \(script) declares env '\(info.name)': \(info.observationSize) observations, \(info.actionCount) actions, \(info.rewardTiming.rawValue) reward\(info.maxEpisodeSteps.map { ", at most \($0) step\($0 == 1 ? "" : "s") per episode" } ?? "")")
+        if !parameters.values.isEmpty {
+            print("    params: " + parameters.values.keys.sorted().map { "\($0)=\(parameters[$0]!)" }.joined(separator: " "))
+        }
         print("    200 random steps: \(episodes) episodes ended, total reward \(total)")
     }
 }

@@ -30,6 +30,11 @@ struct EnvsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "envs", abstract: "List the environments.")
 
     func run() {
-        for e in EnvironmentRegistry.builtin.all { print("\(e.id) — \(e.summary)") }
+        for e in EnvironmentRegistry.builtin.all {
+            print("\(e.id) — \(e.summary)")
+            for p in e.parameters {
+                print("    env.\(p.name) = \(p.defaultValue)  (\(p.accepted)) \(p.help)")
+            }
+        }
     }
 }

@@ -25,7 +25,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Hidden layers.")
     var layers: Int?
 
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Rule parameter, e.g. --set lr=0.01 --set scaling=fan_out.", valueName: "key=value"))
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Rule parameter, e.g. --set lr=0.01 --set scaling=fan_out; environment parameter with env., e.g. --set env.sutton_barto_reward=true.", valueName: "key=value"))
     var settings: [String] = []
 
     @OptionGroup var scriptLimits: ScriptLimitOptions

@@ -67,7 +67,7 @@ final class BrokenScriptTests: XCTestCase {
              expect: ["FILE:1:", "rule needs act = function(ctx, obs) returning an action"]),
         Case(name: "not_a_rule", source: "return 42\n", expect: ["FILE:", "must end with `return rule { … }`", "it returned 42"]),
         Case(name: "bad_params", source: "return rule {\n  params = { lr = {} },\n  act = function() return 1 end, learn = function() end }\n",
-             expect: ["FILE:1:", "params.lr must be a number or a string"]),
+             expect: ["FILE:1:", "params.lr must be a number, a string or a boolean"]),
         Case(name: "nan_weights", source: "return rule {\n  setup = function(ctx) ctx.t = ctx.net:zeros() ctx.p = ctx.net:pass() end,\n  act = function(ctx, obs) ctx.net:forward(obs, ctx.p) ctx.t:add_gradient(ctx.p, 1) return 1 end,\n  learn = function(ctx, rpe) ctx.net:add(ctx.t, 1e38) end }\n",
              expect: ["NaN or infinite in episode 1", "episode 1 is saved"], savedEpisodes: 1),
         Case(name: "unknown_setting", source: "return rule { params = { lr = 0.1 }, act = function() return 1 end, learn = function() end }\n",

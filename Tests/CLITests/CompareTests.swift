@@ -156,12 +156,12 @@ final class CompareTests: XCTestCase {
             ("return experiment { rules = { \"nrl\" }, envs = { \"cartpole\" }, seeds = { 1 }, layers = { 0 } }\n", "experiment.layers[1] must be an integer in 1...64, got 0"),
             ("return experiment { groups = { { name = \"x\", rules = { \"nrl\" }, envs = { \"cartpole\" }, seeds = { 1 } },\n { name = \"x\", rules = { \"bp\" }, envs = { \"cartpole\" }, seeds = { 1 } } } }\n", "two groups are named 'x'"),
             ("return experiment { rules = { \"nrl\", \"nrl\" }, envs = { \"cartpole\" }, seeds = { 1 } }\n", "two rules are labelled 'nrl'"),
-            ("return experiment { rules = { { \"nrl\", set = { sigma = -1 } } }, envs = { \"cartpole\" }, seeds = { 1 } }\n", "parameter 'sigma' must be a number > 0"),
+            ("return experiment { rules = { { \"nrl\", set = { sigma = -1 } } }, envs = { \"cartpole\" }, seeds = { 1 } }\n", "parameter 'sigma' must be > 0, got '-1'"),
             ("local x = nil\nreturn experiment { rules = x.rules }\n", ":2: attempt to index a nil value"),
             ("return experiment { rules = { \"nrl\" }, envs = { \"cartpole\" } }\n", "experiment needs seeds = { … }, a list of non-negative integers"),
             // Unknown fields are refused, and an environment named twice (under an alias) is one environment.
             ("return experiment { rules = { \"nrl\" }, envs = { \"cartpole\" }, seeds = { 1 }, episode = 100 }\n",
-             "unknown field 'episode' in experiment; valid fields: envs, episodes, groups, hidden, layers, name, protocols, rules, seeds"),
+             "unknown field 'episode' in experiment; valid fields: env_params, envs, episodes, groups, hidden, layers, name, protocols, rules, seeds"),
             ("return experiment { rules = { \"nrl\" }, envs = { \"cartpole\", \"CartPole-v1\" }, seeds = { 1 } }\n",
              "experiment.envs: environment 'CartPole-v1' is listed twice (as 'cartpole' and 'CartPole-v1')"),
         ]

@@ -92,10 +92,10 @@ final class HostileLimitTests: XCTestCase {
     static let badBounds: [(name: String, params: String, expect: String)] = [
         ("nan_min", "lr = { 0.1, min = 0/0 }", "rule.params.lr: min must be a number, got nan (0/0)"),
         ("nan_max", "lr = { 0.1, max = -(0/0) }", "rule.params.lr: max must be a number, got nan (0/0)"),
-        ("inverted", "lr = { 0.1, min = 1, max = 0 }", "rule.params.lr: min 1.0 is above max 0.0"),
+        ("inverted", "lr = { 0.1, min = 1, max = 0 }", "rule.params.lr: min 1 is above max 0"),
         ("min_infinite", "lr = { 0.1, min = math.huge }", "rule.params.lr: min inf is above the largest number"),
         ("max_minus_infinite", "n = { 3, max = -math.huge }", "rule.params.n: max -inf is below the smallest number"),
-        ("integer_min_too_big", "n = { 3, min = 1e12 }", "rule.params.n: no integer lies between min 1000000000000.0 and max 2147483647"),
+        ("integer_min_too_big", "n = { 3, min = 1e12 }", "rule.params.n: no integer lies between min 1000000000000 and max 2147483647"),
         ("integer_empty", "n = { 3, min = 2.2, max = 2.8 }", "rule.params.n: no integer lies between min 2.2 and max 2.8"),
     ]
 

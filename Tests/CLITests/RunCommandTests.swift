@@ -44,8 +44,8 @@ final class RunCommandTests: XCTestCase {
 
     func testOutOfRangeValuesAreRefused() throws {
         let cases: [([String], String)] = [
-            (["--set", "sigma=-0.1"], "parameter 'sigma' must be a number > 0, got '-0.1'"),
-            (["--set", "lr=fast"], "parameter 'lr' must be a number ≥ 0.0, got 'fast'"),
+            (["--set", "sigma=-0.1"], "parameter 'sigma' must be > 0, got '-0.1'"),
+            (["--set", "lr=fast"], "parameter 'lr' must be a number ≥ 0, got 'fast'"),
             (["--set", "scaling=huge"], "parameter 'scaling' must be one of paper, fan_out, unbiased, got 'huge'"),
             (["--set", "lr"], "--set takes key=value, got 'lr'"),
             (["--layers", "0"], "--layers must be at least 1"),

@@ -208,7 +208,7 @@ final class DeclarationDecoderTests: XCTestCase {
         XCTAssertEqual(d.summary, "a test rule")
         XCTAssertEqual(d.schedule, .episodeEnd)
         XCTAssertEqual(d.parameters.map(\.name), ["lr", "passes", "scaling"])
-        XCTAssertEqual(d.parameters.map(\.accepted), ["a number ≥ 0.0", "an integer in 1...10", "one of paper, fan_out"])
+        XCTAssertEqual(d.parameters.map(\.accepted), ["a number ≥ 0", "an integer in 1...10", "one of paper, fan_out"])
         XCTAssertEqual(d.defaultEnvironment, walk, "an environment script's path is relative to the rule file")
         XCTAssertEqual(d.defaults("cartpole").parameters["lr"], .real(1e-2), "keys are resolved through the aliases")
         XCTAssertEqual(d.defaults("cartpole").hidden, 32)
@@ -226,14 +226,14 @@ final class DeclarationDecoderTests: XCTestCase {
             (rule("name = 'lazy',", act: ""), "rule needs act = function(ctx, obs) returning an action"),
             (rule("act = 42,", act: ""), "rule needs act = function(ctx, obs) returning an action, got 42"),
             (rule("episode = 100,"),
-             "unknown field 'episode' in rule; valid fields: act, begin_episode, defaults, env, episodes, hidden, layers, learn, learns, name, params, setup, summary"),
+             "unknown field 'episode' in rule; valid fields: act, baseline, begin_episode, defaults, env, episodes, hidden, layers, learn, learns, name, params, setup, summary"),
             (rule("learns = 'often',"), "rule.learns must be one of \"auto\", \"step\", \"episode\", got \"often\""),
             (rule("hidden = 0,"), "rule.hidden must be an integer in 1...65536, got 0"),
-            (rule("params = { lr = {} },"), "rule.params.lr must be a number or a string (or { default, min =, max =, choices =, help = }), got a table without a default"),
-            (rule("params = { lr = { 0.1, 0.2, min = 0 } },"), "unexpected list item 2 in rule.params.lr; valid fields: choices, help, max, min"),
-            (rule("params = { lr = { 0.1, mn = 0 } },"), "unknown field 'mn' in rule.params.lr; valid fields: choices, help, max, min"),
-            (rule("params = { lr = { 0.1, min = 1, max = 0 } },"), "rule.params.lr: min 1.0 is above max 0.0"),
-            (rule("params = { n = { 20, max = 10 } },"), "rule.params.n: default 20 is outside -2147483647...10"),
+            (rule("params = { lr = {} },"), "rule.params.lr must be a number, a string or a boolean (or { default, min =, max =, above =, below =, integer =, choices =, help = }), got a table without a default"),
+            (rule("params = { lr = { 0.1, 0.2, min = 0 } },"), "unexpected list item 2 in rule.params.lr; valid fields: above, below, choices, help, integer, max, min"),
+            (rule("params = { lr = { 0.1, mn = 0 } },"), "unknown field 'mn' in rule.params.lr; valid fields: above, below, choices, help, integer, max, min"),
+            (rule("params = { lr = { 0.1, min = 1, max = 0 } },"), "rule.params.lr: min 1 is above max 0"),
+            (rule("params = { n = { 20, max = 10 } },"), "rule.params.n: default 20 must be ≤ 10"),
             (rule("params = { s = { 'big', choices = { 'small', 'medium' } } },"), "rule.params.s: default \"big\" is not one of its choices"),
             (rule("env = 'pong',"), "rule.env: unknown environment 'pong'; known: cartpole, acrobot, reaching, or a .lua file"),
             (rule("params = { lr = 0.1 }, defaults = { reaching = { lr2 = 1 } },"),
@@ -276,7 +276,7 @@ final class DeclarationDecoderTests: XCTestCase {
             (environment("observations = 0, actions = 2,"), "env.observations must be an integer in 1...65536, got 0"),
             (environment("observations = 1, actions = 2, reward = 'later',"), "env.reward must be one of \"delayed\", \"immediate\", got \"later\""),
             (environment("observations = 1, actions = 2, pos = 1,"),
-             "unknown field 'pos' in env; valid fields: actions, continuing, episodes, hidden, max_steps, name, observations, reset, reward, step"),
+             "unknown field 'pos' in env; valid fields: actions, continuing, episodes, hidden, max_steps, name, observations, params, reset, reward, step"),
             ("return env { observations = 1, actions = 2, reset = function() end, step = 3 }\n",
              "env needs step = function(self, action) returning obs, reward, terminated, truncated, got 3"),
         ]
@@ -319,9 +319,9 @@ final class DeclarationDecoderTests: XCTestCase {
         let ok = "rules = { 'nrl' }, envs = { 'cartpole' }, seeds = { 1 },"
         let missing = dir.appendingPathComponent("exp/rules/missing.lua").path
         let cases: [(String, String)] = [
-            ("\(ok) episode = 100", "unknown field 'episode' in experiment; valid fields: envs, episodes, groups, hidden, layers, name, protocols, rules, seeds"),
+            ("\(ok) episode = 100", "unknown field 'episode' in experiment; valid fields: env_params, envs, episodes, groups, hidden, layers, name, protocols, rules, seeds"),
             ("groups = { { \(ok) }, { \(ok) layer = 2 } }",
-             "unknown field 'layer' in experiment.groups[2]; valid fields: envs, episodes, hidden, layers, name, protocols, rules, seeds"),
+             "unknown field 'layer' in experiment.groups[2]; valid fields: env_params, envs, episodes, hidden, layers, name, protocols, rules, seeds"),
             ("groups = { { \(ok) layers = 'two' } }", "experiment.groups[1].layers must be an integer or a list of integers, got \"two\""),
             ("groups = { { \(ok) layers = { 1, 0 } } }", "experiment.groups[1].layers[2] must be an integer in 1...64, got 0"),
             ("\(ok) layers = 0", "experiment.layers must be an integer in 1...64, got 0"),

@@ -8,7 +8,7 @@ return rule {
   summary = "node perturbation: lr/σ² · δ · ξ ⊗ x̃ (Lua)",
   params = {
     lr = { 1e-3, min = 0, help = "learning rate η" },
-    sigma = { 0.1, min = 0, help = "standard deviation σ of the node noise" },
+    sigma = { 0.1, above = 0, help = "standard deviation σ of the node noise" },
     gamma = { 0.66, min = 0, max = 1, help = "reward-average rate γ" },
   },
   env = "cartpole",

@@ -10,7 +10,7 @@ return rule {
   summary = "reward-modulated Hebbian learning with explicit node noise (Lua)",
   params = {
     lr = { 5e-2, min = 0, help = "learning rate η" },
-    sigma = { 1e-3, min = 0, help = "standard deviation σ of the node noise" },
+    sigma = { 1e-3, above = 0, help = "standard deviation σ of the node noise" },
     gamma = { 0.66, min = 0, max = 1, help = "reward-average rate γ" },
   },
   env = "cartpole",

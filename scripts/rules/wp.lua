@@ -15,7 +15,7 @@ return rule {
   summary = "weight perturbation: act with W + ψ, then lr/σ² · δ · ψ (Lua)",
   params = {
     lr = { 1e-3, min = 0, help = "learning rate η" },
-    sigma = { 0.1, min = 0, help = "standard deviation σ of the weight perturbation ψ" },
+    sigma = { 0.1, above = 0, help = "standard deviation σ of the weight perturbation ψ" },
     gamma = { 0.66, min = 0, max = 1, help = "reward-average rate γ" },
   },
   env = "cartpole",

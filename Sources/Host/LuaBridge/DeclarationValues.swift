@@ -67,17 +67,20 @@ extension PerEnvironment: DeclarationDescribed where Value: DeclarationDescribed
 extension PerEnvironment: Sendable where Value: Sendable {}
 extension PerEnvironment: Equatable where Value: Equatable {}
 
-/// A number or a string as a script wrote it: a parameter's value (`lr = 5e-2`, `scaling = "paper"`).
-/// Integers and floats stay apart (`2` makes an integer parameter, `2.0` a real one).
+/// A number, a string or a boolean as a script wrote it: a parameter's value (`lr = 5e-2`,
+/// `scaling = "paper"`, `sutton_barto_reward = true`). Integers and floats stay apart (`2` makes an
+/// integer parameter, `2.0` a real one).
 public enum LuaScalar: Decodable, Sendable, Equatable, DeclarationDescribed {
     case integer(Int)
     case real(Double)
     case string(String)
+    case boolean(Bool)
 
-    public static var expected: String { "a number or a string" }
+    public static var expected: String { "a number, a string or a boolean" }
 
     public init(from decoder: any Decoder) throws {
         switch decoder.luaValue {
+        case .boolean(let b)?: self = .boolean(b)
         case .integer(let i)?: self = .integer(i)
         case .number(let d)?: self = .real(d)
         case .string(let s)?: self = .string(s)
@@ -91,6 +94,7 @@ public enum LuaScalar: Decodable, Sendable, Equatable, DeclarationDescribed {
         case .integer(let i): return String(i)
         case .real(let d): return LuaValue.number(d).integer.map(String.init) ?? String(d)
         case .string(let s): return s
+        case .boolean(let b): return b ? "true" : "false"
         }
     }
 }

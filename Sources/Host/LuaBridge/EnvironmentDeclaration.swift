@@ -17,13 +17,15 @@ struct EnvironmentDeclaration: Decodable, DeclarationFieldUsage, DeclarationVali
     var maxSteps: Int?
     var hidden: Int?
     var episodes: Int?
+    /// The environment's parameters, in the format of a rule's `params`; `self.params` in the hooks.
+    var params: [String: RuleDeclaration.Parameter]?
     var reset: LuaFunctionMarker
     var step: LuaFunctionMarker
 
     enum CodingKeys: String, CodingKey {
         case name, observations, actions, reward, continuing
         case maxSteps = "max_steps"
-        case hidden, episodes, reset, step
+        case hidden, episodes, params, reset, step
     }
 
     static let usage = [
@@ -31,6 +33,7 @@ struct EnvironmentDeclaration: Decodable, DeclarationFieldUsage, DeclarationVali
         "actions": "the number of actions (an integer)",
         "reset": "function(self, options) returning the first observation",
         "step": "function(self, action) returning obs, reward, terminated, truncated",
+        "params": "{ name = default, … }",
     ]
 
     func validate(at path: FieldPath) throws {
@@ -47,6 +50,8 @@ struct EnvironmentDeclaration: Decodable, DeclarationFieldUsage, DeclarationVali
         let info = EnvironmentInfo(name: name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
                                    observationSize: observations, actionCount: actions, rewardTiming: timing,
                                    continuing: continuing ?? false, maxEpisodeSteps: maxSteps)
-        return ScriptEnvironment.Summary(info: info, defaults: EnvironmentDefaults(hidden: hidden, episodes: episodes))
+        let parameters = (params ?? [:]).map { $0.value.spec($0.key) }.sorted { $0.name < $1.name }
+        return ScriptEnvironment.Summary(info: info, defaults: EnvironmentDefaults(hidden: hidden, episodes: episodes),
+                                         parameters: parameters)
     }
 }

@@ -22,6 +22,8 @@ struct RuleDeclaration {
     var summary: String
     var parameters: [ParameterSpec]
     var schedule: LearningSchedule
+    /// False when the rule computes its own δ (`baseline = false`).
+    var baseline: Bool
     /// The default environment: a registry id, or an environment script's path (resolved against
     /// the rule file's folder).
     var environment: String?
@@ -35,6 +37,7 @@ struct RuleDeclaration {
         var summary: String?
         var params: [String: Parameter]?
         var learns: LearningSchedule?
+        var baseline: Bool?
         var env: String?
         var hidden: Int?
         var layers: Int?
@@ -46,7 +49,7 @@ struct RuleDeclaration {
         var learn: LuaFunctionMarker
 
         enum CodingKeys: String, CodingKey {
-            case name, summary, params, learns, env, hidden, layers, episodes, defaults, setup
+            case name, summary, params, learns, baseline, env, hidden, layers, episodes, defaults, setup
             case beginEpisode = "begin_episode"
             case act, learn
         }
@@ -54,7 +57,7 @@ struct RuleDeclaration {
         static let usage = [
             "act": "function(ctx, obs) returning an action", "learn": "function(ctx, rpe)",
             "setup": "function(ctx)", "begin_episode": "function(ctx)",
-            "params": "{ name = default, … }", "defaults": "{ environment = { param = value, hidden =, layers =, episodes = } }",
+            "params": "{ name = default, … }", "baseline": "true or false (false: learn gets raw rewards or returns)", "defaults": "{ environment = { param = value, hidden =, layers =, episodes = } }",
         ]
 
         func validate(at path: FieldPath) throws {
@@ -62,17 +65,22 @@ struct RuleDeclaration {
         }
     }
 
-    /// One entry of `params`: `name = default` or `name = { default, min =, max =, choices =, help = }`.
+    /// One entry of `params`: `name = default` or
+    /// `name = { default, min =, max =, above =, below =, integer = true, choices =, help = }`.
+    /// Shared by rule and environment declarations.
     struct Parameter: Decodable, DeclarationValidating {
         var value: LuaScalar
         var minimum: Double?
         var maximum: Double?
+        var above: Double?
+        var below: Double?
+        var integer: Bool?
         var choices: [String]?
         var help: String?
 
-        enum CodingKeys: String, CodingKey { case min, max, choices, help }
+        enum CodingKeys: String, CodingKey { case min, max, above, below, integer, choices, help }
 
-        static let forms = "a number or a string (or { default, min =, max =, choices =, help = })"
+        static let forms = "a number, a string or a boolean (or { default, min =, max =, above =, below =, integer =, choices =, help = })"
 
         init(from decoder: any Decoder) throws {
             guard case .table? = decoder.luaValue else {
@@ -82,6 +90,9 @@ struct RuleDeclaration {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             minimum = try c.decodeIfPresent(Double.self, forKey: .min)
             maximum = try c.decodeIfPresent(Double.self, forKey: .max)
+            above = try c.decodeIfPresent(Double.self, forKey: .above)
+            below = try c.decodeIfPresent(Double.self, forKey: .below)
+            integer = try c.decodeIfPresent(Bool.self, forKey: .integer)
             choices = try c.decodeIfPresent([String].self, forKey: .choices)
             help = try c.decodeIfPresent(String.self, forKey: .help)
             var list = try decoder.unkeyedContainer()
@@ -89,59 +100,107 @@ struct RuleDeclaration {
             value = try list.decode(LuaScalar.self)
         }
 
+        /// Whether the parameter holds integers: a Lua integer default (1, 42), or `integer = true`
+        /// with an integral default (1.0, 1e3).
+        private var isInteger: Bool {
+            switch value {
+            case .integer: return true
+            case .real(let v): return integer == true && v.rounded() == v && abs(v) < 1e15
+            default: return false
+            }
+        }
+
+        private var bounds: RealBounds { RealBounds(min: minimum, max: maximum, above: above, below: below) }
+
         func validate(at path: FieldPath) throws {
             // Checked before any range is made from them: a NaN or inverted bound would trap there.
-            for (name, bound) in [("min", minimum), ("max", maximum)] where bound?.isNaN == true {
+            for (name, bound) in [("min", minimum), ("max", maximum), ("above", above), ("below", below)] where bound?.isNaN == true {
                 throw path.problem("\(name) must be a number, got nan (0/0)")
             }
-            let (low, high) = realBounds
-            if low > high {
-                throw path.problem(minimum != nil && maximum != nil ? "min \(low) is above max \(high)"
-                                   : minimum != nil ? "min \(low) is above the largest number" : "max \(high) is below the smallest number")
+            if minimum != nil && above != nil { throw path.problem("give min (inclusive) or above (exclusive), not both") }
+            if maximum != nil && below != nil { throw path.problem("give max (inclusive) or below (exclusive), not both") }
+            let hasBounds = minimum != nil || maximum != nil || above != nil || below != nil
+            for (name, bound) in [("min", minimum), ("above", above)] where bound == .infinity {
+                throw path.problem("\(name) inf is above the largest number")
             }
-            if case .integer = value {
-                let (low, high) = integerBounds
-                if low > high {
-                    throw path.problem("no integer lies between min \(minimum.map { "\($0)" } ?? "-") and max \(maximum.map { "\($0)" } ?? "\(Int32.max)")")
-                }
+            for (name, bound) in [("max", maximum), ("below", below)] where bound == -.infinity {
+                throw path.problem("\(name) -inf is below the smallest number")
+            }
+            if bounds.isEmpty, let low = bounds.lower, let high = bounds.upper {
+                let lowName = above != nil ? "above" : "min", highName = below != nil ? "below" : "max"
+                let (l, h) = (RealBounds.format(low), RealBounds.format(high))
+                throw path.problem(low > high ? "\(lowName) \(l) is above \(highName) \(h)" : "\(lowName) \(l) and \(highName) \(h) leave no number")
             }
             switch value {
             case .string(let s):
-                guard minimum == nil, maximum == nil else { throw path.problem("min and max are for numbers, but the default is \"\(s)\"") }
+                guard !hasBounds else { throw path.problem("min, max, above and below are for numbers, but the default is \"\(s)\"") }
+                guard integer == nil else { throw path.problem("integer is for numbers, but the default is \"\(s)\"") }
                 if let choices, !choices.contains(s) { throw path.problem("default \"\(s)\" is not one of its choices") }
+            case .boolean(let b):
+                guard !hasBounds, integer == nil, choices == nil else {
+                    throw path.problem("min, max, above, below, integer and choices are not for booleans, but the default is \(b)")
+                }
             case .integer(let i):
                 guard choices == nil else { throw path.problem("choices are for strings, but the default is \(i)") }
-                let range = integerRange
-                guard range.contains(i) else { throw path.problem("default \(i) is outside \(range.lowerBound)...\(range.upperBound)") }
+                if integer == false { throw path.problem("integer = false, but the default \(i) is an integer; write it \(i).0 for a real parameter") }
+                try checkIntegerBounds(at: path)
+                if let broken = bounds.violation(Double(i)) { throw path.problem("default \(i) must be \(broken)") }
+                try checkIntegerDefault(i, at: path)
             case .real(let v):
                 guard choices == nil else { throw path.problem("choices are for strings, but the default is \(v)") }
-                guard v.isFinite, realRange.contains(v) else { throw path.problem("default \(v) is outside \(realRange)") }
+                if integer == true, !isInteger {
+                    throw path.problem("integer = true, but the default \(LuaScalar.real(v).text) is not an integer")
+                }
+                guard v.isFinite else { throw path.problem("default \(v) is not a finite number") }
+                if let broken = bounds.violation(v) { throw path.problem("default \(LuaScalar.real(v).text) must be \(broken)") }
+                if isInteger {
+                    try checkIntegerBounds(at: path)
+                    try checkIntegerDefault(Int(v), at: path)
+                }
             }
         }
 
-        /// The bounds of integer values (minimum rounded up, maximum down); `validate` checks that
-        /// they are in order before `integerRange` is made.
+        /// Some integer lies within the bounds (integers are limited to ±(2³¹ − 1) when unbounded).
+        private func checkIntegerBounds(at path: FieldPath) throws {
+            let (low, high) = integerBounds
+            guard low > high else { return }
+            let lowText = minimum.map { "min \(RealBounds.format($0))" } ?? above.map { "above \(RealBounds.format($0))" } ?? "min \(-Int(Int32.max))"
+            let highText = maximum.map { "max \(RealBounds.format($0))" } ?? below.map { "below \(RealBounds.format($0))" } ?? "max \(Int(Int32.max))"
+            throw path.problem("no integer lies between \(lowText) and \(highText)")
+        }
+
+        /// An integer default lies within the implicit ±(2³¹ − 1) too.
+        private func checkIntegerDefault(_ i: Int, at path: FieldPath) throws {
+            let (low, high) = integerBounds
+            if i < low { throw path.problem("default \(i) must be ≥ \(low)") }
+            if i > high { throw path.problem("default \(i) must be ≤ \(high)") }
+        }
+
+        /// The bounds of integer values: exclusive bounds become the next integer inside, inclusive
+        /// ones are rounded inwards; `validate` checks that they are in order before a range is made.
         private var integerBounds: (Int, Int) {
             let clamp = { (x: Double) in Int(max(-1e15, min(1e15, x))) }
-            return (minimum.map { clamp($0.rounded(.up)) } ?? -Int(Int32.max), maximum.map { clamp($0.rounded(.down)) } ?? Int(Int32.max))
+            var low = -Int(Int32.max), high = Int(Int32.max)
+            if let minimum { low = clamp(minimum.rounded(.up)) }
+            if let above { low = clamp(above.rounded(.down) + 1) }
+            if let maximum { high = clamp(maximum.rounded(.down)) }
+            if let below { high = clamp(below.rounded(.up) - 1) }
+            return (low, high)
         }
 
-        private var integerRange: ClosedRange<Int> { integerBounds.0...integerBounds.1 }
-
-        private var realBounds: (Double, Double) {
-            (minimum ?? -Double.greatestFiniteMagnitude, maximum ?? Double.greatestFiniteMagnitude)
-        }
-
-        private var realRange: ClosedRange<Double> { realBounds.0...realBounds.1 }
-
-        /// The parameter's spec. Only Lua integers (1, 42) make integer parameters; 1.0 or 1e3 are real numbers.
+        /// The parameter's spec. Lua integers (1, 42) make integer parameters, and so do integral
+        /// floats (1.0, 1e3) with `integer = true`; other numbers make real parameters.
         func spec(_ name: String) -> ParameterSpec {
+            let help = help ?? ""
             switch value {
-            case .integer(let i): return ParameterSpec(name, .integer(integerRange), default: .integer(i), help: help ?? "")
-            case .real(let v): return ParameterSpec(name, .real(realRange), default: .real(v), help: help ?? "")
+            case .integer(let i): return ParameterSpec(name, .integer(integerBounds.0...integerBounds.1), default: .integer(i), help: help)
+            case .real(let v) where isInteger:
+                return ParameterSpec(name, .integer(integerBounds.0...integerBounds.1), default: .integer(Int(v)), help: help)
+            case .real(let v): return ParameterSpec(name, .real(bounds), default: .real(v), help: help)
+            case .boolean(let b): return ParameterSpec(name, .boolean, default: .boolean(b), help: help)
             case .string(let s):
-                if let choices { return ParameterSpec(name, .choice(choices), default: .choice(s), help: help ?? "") }
-                return ParameterSpec(name, .text, default: .choice(s), help: help ?? "")
+                if let choices { return ParameterSpec(name, .choice(choices), default: .choice(s), help: help) }
+                return ParameterSpec(name, .text, default: .choice(s), help: help)
             }
         }
     }
@@ -183,6 +242,7 @@ struct RuleDeclaration {
         name = table.name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         summary = table.summary ?? "Lua rule \(path)"
         schedule = table.learns ?? .byTask
+        baseline = table.baseline ?? true
         parameters = (table.params ?? [:]).map { $0.value.spec($0.key) }.sorted { $0.name < $1.name }
         defaults = RuleDefaults(hidden: table.hidden, layers: table.layers, episodes: table.episodes)
         let resolver = DeclarationResolver(declaringFile: path, environments: .withScripts())

@@ -9,6 +9,7 @@ import Foundation
 ///       name = "bandit", observations = 4, actions = 3,
 ///       reward = "immediate",            -- or "delayed" (the default)
 ///       max_steps = 1,                    -- the host's TimeLimit (optional)
+///       params = { arms = 4, spread = { 1.0, above = 0 } },   -- self.params; --set env.arms=8
 ///       reset = function(self, options) … return obs end,
 ///       step = function(self, action) … return obs, reward, terminated, truncated [, info] end,
 ///     }
@@ -31,6 +32,8 @@ public final class ScriptEnvironment: Environment {
         public var info: EnvironmentInfo
         /// Network width and episode count for runs on this environment.
         public var defaults: EnvironmentDefaults
+        /// What `params` declares.
+        public var parameters: [ParameterSpec] = []
     }
 
     /// Reads an environment script's declaration (loading it in a scratch state).
@@ -47,7 +50,8 @@ public final class ScriptEnvironment: Environment {
             let summary = try declaration(path: path, limits: limits)
             return EnvironmentRegistration(
                 id: path, summary: "Lua environment \(path)", info: summary.info, defaults: summary.defaults,
-                make: { try ScriptEnvironment(path: path, random: $0, limits: limits) })
+                parameters: summary.parameters,
+                build: { try ScriptEnvironment(path: path, random: $0, limits: limits, parameters: $1) })
         }
     }
 
@@ -58,16 +62,17 @@ public final class ScriptEnvironment: Environment {
         try d.decode(EnvironmentDeclaration.self).summary(path: path)
     }
 
-    /// The environment of `path`, drawing from `random` (the run's environment stream); the registry
-    /// adds its TimeLimit.
-    public init(path: String, random generator: Xoshiro256, limits: ScriptLimits) throws {
+    /// The environment of `path`, drawing from `random` (the run's environment stream), with
+    /// `parameters` as `self.params` (nil: the declared defaults); the registry adds its TimeLimit.
+    public init(path: String, random generator: Xoshiro256, limits: ScriptLimits, parameters: Parameters? = nil) throws {
         let random = RandomSource(generator)
         let session = ScriptSession()
         session.scriptRandom = random
         state = ScriptSession.makeState(limits: limits, session: session)
         try state.runFile(path)
         let d = try Declaration(state: state, kind: "env", file: path)
-        info = try Self.summary(d, path: path).info
+        let summary = try Self.summary(d, path: path)
+        info = summary.info
         guard let reset = try d.function("reset", required: true, usage: "function(self, options) returning the first observation"),
               let step = try d.function("step", required: true, usage: "function(self, action) returning obs, reward, terminated, truncated")
         else { preconditionFailure("required functions are checked") }
@@ -77,6 +82,10 @@ public final class ScriptEnvironment: Environment {
         state.pushRef(step); stepSite = state.definitionSite(-1); state.pop()
         LuaAPI.push(state, random, type: .rng)
         state.setRawField(d.index, "rng")
+        var values: [String: ParameterValue] = [:]
+        for p in summary.parameters { values[p.name] = parameters?[p.name] ?? p.defaultValue }
+        ScriptRule.pushParameters(state, Parameters(values))
+        state.setRawField(d.index, "params")
         selfRef = state.ref()  // the declared table is `self`
         state.clearStack()
     }

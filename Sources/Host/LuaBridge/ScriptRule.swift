@@ -43,7 +43,7 @@ public enum ScriptRules {
         return RuleDescriptor(
             name: declaration.name, summary: declaration.summary, parameters: declaration.parameters,
             defaults: { declaration.defaults(for: $0) }, schedule: declaration.schedule,
-            defaultEnvironment: declaration.environment, script: path,
+            defaultEnvironment: declaration.environment, script: path, baseline: declaration.baseline,
             make: { try ScriptRule(path: path, context: $0, options: options) })
     }
 }
@@ -125,10 +125,12 @@ final class ScriptRule: LearningRule {
         if let setup = hooks.setup { try callHook(setup, "setup") }
     }
 
-    /// ctx: net, params, env, rng, episode, learns_every_step.
+    /// ctx: net, params, env, rng, episode, learns_every_step, signals.
     private static func makeContext(_ s: LuaState, _ c: RuleContext, _ session: ScriptSession) -> Int32 {
         let L = s.L
-        lua_createtable(L, 0, 8)
+        lua_createtable(L, 0, 9)
+        LuaSignalsAPI.push(s, c.signals)
+        s.setRawField(-2, "signals")
         LuaAPI.push(s, c.network.weights, type: .matrices, userValues: 1)  // user value: layer views
         s.setRawField(-2, "net")
         pushParameters(s, c.parameters)
@@ -147,13 +149,14 @@ final class ScriptRule: LearningRule {
         return s.ref()
     }
 
-    private static func pushParameters(_ s: LuaState, _ p: Parameters) {
+    static func pushParameters(_ s: LuaState, _ p: Parameters) {
         lua_createtable(s.L, 0, Int32(p.values.count))
         for (name, value) in p.values {
             switch value {
             case .real(let v): lua_pushnumber(s.L, v)
             case .integer(let v): lua_pushinteger(s.L, lua_Integer(v))
             case .choice(let v): s.pushString(v)
+            case .boolean(let v): lua_pushboolean(s.L, v ? 1 : 0)
             }
             s.setRawField(-2, name)
         }
@@ -288,6 +291,7 @@ final class ScriptRule: LearningRule {
         var changed: [String] = []
         if new.name != declaration.name { changed.append("name") }
         if new.schedule != declaration.schedule { changed.append("learns") }
+        if new.baseline != declaration.baseline { changed.append("baseline") }
         if new.environment != declaration.environment { changed.append("env") }
         let old = declaration.defaults(for: context.environment.name), now = new.defaults(for: context.environment.name)
         if old.hidden != now.hidden { changed.append("hidden") }

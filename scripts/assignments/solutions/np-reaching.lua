@@ -7,7 +7,7 @@ return rule {
   name = "np-solution",
   params = {
     lr = { 3e-3, min = 0, help = "learning rate η" },
-    sigma = { 0.3, min = 0, help = "standard deviation σ of the node noise" },
+    sigma = { 0.3, above = 0, help = "standard deviation σ of the node noise" },
   },
 
   setup = function(ctx)

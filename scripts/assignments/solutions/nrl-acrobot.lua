@@ -7,7 +7,7 @@ return rule {
   name = "nrl-solution",
   params = {
     lr = { 5e-2, min = 0, help = "learning rate η" },
-    sigma = { 1e-3, min = 0, help = "standard deviation σ of the node noise" },
+    sigma = { 1e-3, above = 0, help = "standard deviation σ of the node noise" },
   },
 
   setup = function(ctx)

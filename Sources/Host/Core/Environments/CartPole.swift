@@ -21,8 +21,19 @@ public final class CartPole: Environment {
     /// Gymnasium's `steps_beyond_terminated`: nil until the first terminating step (docs/spec/environments.md §2, reward table).
     public private(set) var stepsBeyondTerminated: Int?
 
-    public init(rng: Xoshiro256) {
+    /// Gymnasium 1.x's `sutton_barto_reward`: 0 per step and −1 on (and after) the terminating step,
+    /// instead of +1 per step (docs/spec/environments.md §0). Off by default, as there.
+    public let suttonBartoReward: Bool
+
+    /// The keyword arguments of `gym.make("CartPole-v1", …)` this port has.
+    public static let parameters = [
+        ParameterSpec("sutton_barto_reward", .boolean, default: .boolean(false),
+                      help: "Gymnasium's sutton_barto_reward: reward 0 per step and -1 when the pole falls (instead of +1 per step)"),
+    ]
+
+    public init(rng: Xoshiro256, suttonBartoReward: Bool = false) {
         self.rng = rng
+        self.suttonBartoReward = suttonBartoReward
     }
 
     /// Draws the state from U[−0.05, 0.05)⁴ (low + (high − low)·u, as numpy's Generator).
@@ -82,13 +93,13 @@ public final class CartPole: Environment {
 
         let reward: Double
         if !terminated {
-            reward = 1.0
+            reward = suttonBartoReward ? 0.0 : 1.0
         } else if let beyond = stepsBeyondTerminated {
             stepsBeyondTerminated = beyond + 1
-            reward = 0.0
+            reward = suttonBartoReward ? -1.0 : 0.0
         } else {
             stepsBeyondTerminated = 0
-            reward = 1.0
+            reward = suttonBartoReward ? -1.0 : 1.0
         }
 
         observe(into: observation)

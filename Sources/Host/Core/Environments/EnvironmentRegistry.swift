@@ -10,17 +10,66 @@ public struct EnvironmentRegistration: Sendable {
     public let info: EnvironmentInfo
     /// Network width and episode count the environment suggests for runs on it.
     public let defaults: EnvironmentDefaults
-    /// A fresh environment drawing from `random` (the run's environment stream), without its TimeLimit.
-    public let make: @Sendable (_ random: Xoshiro256) throws -> Environment
+    /// The environment's own parameters (Gymnasium's keyword arguments; a script's `params`), set
+    /// with `--set env.KEY=VALUE`.
+    public let parameters: [ParameterSpec]
+    /// A fresh environment drawing from `random` (the run's environment stream) with every declared
+    /// parameter's value, without its TimeLimit.
+    public let build: @Sendable (_ random: Xoshiro256, _ parameters: Parameters) throws -> Environment
 
     public init(id: String, aliases: [String] = [], summary: String, info: EnvironmentInfo,
                 defaults: EnvironmentDefaults = EnvironmentDefaults(), make: @escaping @Sendable (Xoshiro256) throws -> Environment) {
+        self.init(id: id, aliases: aliases, summary: summary, info: info, defaults: defaults, parameters: [],
+                  build: { random, _ in try make(random) })
+    }
+
+    public init(id: String, aliases: [String] = [], summary: String, info: EnvironmentInfo,
+                defaults: EnvironmentDefaults = EnvironmentDefaults(), parameters: [ParameterSpec],
+                build: @escaping @Sendable (Xoshiro256, Parameters) throws -> Environment) {
         self.id = id
         self.aliases = aliases
         self.summary = summary
         self.info = info
         self.defaults = defaults
-        self.make = make
+        self.parameters = parameters
+        self.build = build
+    }
+
+    /// A fresh environment drawing from `random`; parameters left out take their defaults.
+    public func make(_ random: Xoshiro256, parameters: Parameters? = nil) throws -> Environment {
+        try build(random, try resolve(parameters?.values ?? [:]))
+    }
+
+    /// Every declared parameter's value: the defaults, then `values` (each checked; an undeclared
+    /// name is a `UsageError` listing the declared ones).
+    public func resolve(_ values: [String: ParameterValue]) throws -> Parameters {
+        var result: [String: ParameterValue] = [:]
+        for p in parameters { result[p.name] = p.defaultValue }
+        for name in values.keys.sorted() {
+            guard let p = parameters.first(where: { $0.name == name }) else { throw unknownParameter(name) }
+            do { result[name] = try p.validate(values[name]!) } catch let e as ParameterError {
+                throw UsageError("environment '\(id)': " + e.description)
+            }
+        }
+        return Parameters(result)
+    }
+
+    /// Every declared parameter's value from `key=value` texts (the keys without their "env." prefix).
+    public func resolve(settings: [(key: String, text: String)]) throws -> Parameters {
+        var result: [String: ParameterValue] = [:]
+        for p in parameters { result[p.name] = p.defaultValue }
+        for (key, text) in settings {
+            guard let p = parameters.first(where: { $0.name == key }) else { throw unknownParameter(key) }
+            do { result[key] = try p.parse(text) } catch let e as ParameterError {
+                throw UsageError("environment '\(id)': " + e.description)
+            }
+        }
+        return Parameters(result)
+    }
+
+    private func unknownParameter(_ name: String) -> UsageError {
+        guard !parameters.isEmpty else { return UsageError("environment '\(id)' has no parameter '\(name)'; it has no parameters") }
+        return UsageError("environment '\(id)' has no parameter '\(name)'; its parameters: \(parameters.map(\.name).joined(separator: ", "))")
     }
 }
 
@@ -99,9 +148,9 @@ public struct EnvironmentRegistry: Sendable {
 
     /// A fresh environment for `name` seeded from the run's environment stream under `seed`, wrapped
     /// in its registered TimeLimit (as `gym.make` does).
-    public func make(_ name: String, seed: UInt64) throws -> Environment {
+    public func make(_ name: String, seed: UInt64, parameters: Parameters? = nil) throws -> Environment {
         let r = try registration(name)
-        let env = try r.make(RandomStream.environment.generator(seed: seed))
+        let env = try r.make(RandomStream.environment.generator(seed: seed), parameters: parameters)
         guard let limit = r.info.maxEpisodeSteps else { return env }
         return TimeLimit(env, maxEpisodeSteps: limit)
     }
@@ -115,7 +164,8 @@ extension EnvironmentRegistry {
             id: "cartpole", aliases: ["CartPole-v1"],
             summary: "CartPole-v1: obs 4 (x, ẋ, θ, θ̇), 2 actions (push left, right); "
                 + "reward +1 per step; ends when |x| > 2.4 or |θ| > 12°, truncated at 500 steps",
-            info: CartPole.info, make: { CartPole(rng: $0) }))
+            info: CartPole.info, parameters: CartPole.parameters,
+            build: { CartPole(rng: $0, suttonBartoReward: $1.boolean("sutton_barto_reward")) }))
         r.register(EnvironmentRegistration(
             id: "acrobot", aliases: ["Acrobot-v1"],
             summary: "Acrobot-v1: obs 6 (cos θ1, sin θ1, cos θ2, sin θ2, ω1, ω2), 3 actions (torque −1, 0, +1); "
@@ -125,7 +175,14 @@ extension EnvironmentRegistry {
             id: "reaching", aliases: ["Reaching1D", "Reaching1D-v0", "neurogym:Reaching1D-v0"],
             summary: "NeuroGym Reaching1D-v0: obs 32 (16 target + 16 self ring units), 3 actions (stay, left, right); "
                 + "reward max(1 − distance to int(target), −0.1) every step; continuing, trials of 300 steps",
-            info: Reaching1D.info, make: { Reaching1D(rng: $0) }))
+            info: Reaching1D.info, parameters: Reaching1D.parameters,
+            build: { random, p in
+                let correct = p.real("correct_reward"), fail = p.real("fail_reward")
+                guard correct > fail else {
+                    throw UsageError("environment 'reaching': correct_reward (\(correct)) must be above fail_reward (\(fail))")
+                }
+                return Reaching1D(rng: random, correctReward: correct, failReward: fail)
+            }))
         return r
     }()
 }

@@ -15,8 +15,8 @@ public final class Reaching1D: Environment {
     static let ringSize = 16
     static let stepsPerTrial = 300
     static let stepSize = 0.05
-    static let correctReward = 1.0
-    static let failReward = -0.1
+    public static let defaultCorrectReward = 1.0
+    public static let defaultFailReward = -0.1
     static let twoPi = 2 * Double.pi
 
     /// θ_i = i·(π/8), as numpy's arange(0, 2π, 2π/16) computes them.
@@ -49,15 +49,32 @@ public final class Reaching1D: Environment {
     /// The last step's reward, including reset's internal step, whose reward the API discards.
     public private(set) var lastReward = 0.0
 
+    /// NeuroGym's `rewards = {'correct': …, 'fail': …}`: the reward is max(correct − distance, fail),
+    /// and `performance` normalises it by (r − fail)/(correct − fail). 1 and −0.1 by default.
+    public let correctReward: Double
+    public let failReward: Double
+
+    /// The keyword arguments of NeuroGym's `Reaching1D(…)` this port has (`dt` and `timing` stay the
+    /// paper's: 10 ms and a 3000 ms reach).
+    public static let parameters = [
+        ParameterSpec("correct_reward", .real(.any), default: .real(defaultCorrectReward),
+                      help: "NeuroGym's rewards['correct']: the reward at distance 0 (reward = max(correct − distance, fail)); above fail_reward"),
+        ParameterSpec("fail_reward", .real(.any), default: .real(defaultFailReward),
+                      help: "NeuroGym's rewards['fail']: the least reward; below correct_reward"),
+    ]
+
     /// Ground truths come from `rng`, one draw per trial.
-    public convenience init(rng: Xoshiro256) {
+    public convenience init(rng: Xoshiro256, correctReward: Double = Reaching1D.defaultCorrectReward, failReward: Double = Reaching1D.defaultFailReward) {
         var generator = rng
-        self.init(groundTruths: { generator.uniform(0, 2 * Double.pi) })
+        self.init(groundTruths: { generator.uniform(0, 2 * Double.pi) }, correctReward: correctReward, failReward: failReward)
     }
 
     /// Ground truths come from `groundTruths`, called once per new trial (docs/spec/environments.md §5: replays
     /// inject the recorded values). Each value must lie in [0, 2π).
-    public init(groundTruths: @escaping () -> Double) {
+    public init(groundTruths: @escaping () -> Double, correctReward: Double = Reaching1D.defaultCorrectReward,
+                failReward: Double = Reaching1D.defaultFailReward) {
+        self.correctReward = correctReward
+        self.failReward = failReward
         nextGroundTruth = groundTruths
         theta = .allocate(capacity: Self.ringSize)
         theta.initialize(from: Self.unitAngles, count: Self.ringSize)
@@ -139,10 +156,10 @@ public final class Reaching1D: Environment {
         rewardGroundTruth = gtInt
         let distance = abs(position - Double(gtInt))
         let circularDistance = min(distance, Self.twoPi - distance)
-        let reward = max(Self.correctReward - circularDistance, Self.failReward)
+        let reward = max(correctReward - circularDistance, failReward)
         lastReward = reward
         performance = performance
-            + ((reward - Self.failReward) / (Self.correctReward - Self.failReward)) / Double(Self.stepsPerTrial)
+            + ((reward - failReward) / (correctReward - failReward)) / Double(Self.stepsPerTrial)
 
         stepInTrial += 1
         guard stepInTrial == Self.stepsPerTrial else { return false }

@@ -6,7 +6,8 @@ public protocol LearningRule: AnyObject {
     func beginEpisode() throws
     /// The action (0-based) for `observation`; records what `learn` will need.
     func act(_ observation: UnsafePointer<Float>) throws -> Int
-    /// Updates the weights from the reward prediction error δ.
+    /// Updates the weights from the reward prediction error δ (for a rule whose descriptor says
+    /// `baseline: false`, the raw reward or the episode's return).
     func learn(rpe: Double) throws
     /// Custom per-episode metrics (scripts' `log(name, value)`), read once at the end of each episode.
     func takeEpisodeMetrics() -> [String: Double]
@@ -30,10 +31,16 @@ public struct RuleContext {
 
     /// Learning every step (from r_t − r̄) or once per episode (from the return).
     public let learnsEveryStep: Bool
+    /// What the trainer knows this step (raw reward, return, baseline, counts), updated in place.
+    public let signals: TrainingSignals
+    /// False for a rule that declared `baseline = false`: `learn` gets raw rewards or returns.
+    public let usesBaseline: Bool
 
     public init(network: Network, environment: EnvironmentInfo, parameters: Parameters,
                 noiseRandom: Xoshiro256, actionRandom: Xoshiro256, scriptRandom: Xoshiro256 = Xoshiro256(seed: 0),
-                learnsEveryStep: Bool? = nil) {
+                learnsEveryStep: Bool? = nil, signals: TrainingSignals = TrainingSignals(), usesBaseline: Bool = true) {
+        self.signals = signals
+        self.usesBaseline = usesBaseline
         self.network = network
         self.environment = environment
         self.parameters = parameters
@@ -87,12 +94,16 @@ public struct RuleDescriptor: Sendable {
     public let defaultEnvironment: String?
     /// The script file, for rules written in Lua.
     public let script: String?
+    /// Whether the trainer computes δ from its reward average (false: `learn` gets the raw reward,
+    /// per step, or the episode's return, per episode).
+    public let baseline: Bool
     public let make: @Sendable (RuleContext) throws -> LearningRule
 
     public init(name: String, summary: String, parameters: [ParameterSpec],
                 defaults: @escaping @Sendable (String) -> RuleDefaults = { _ in RuleDefaults() },
                 schedule: LearningSchedule = .byTask, defaultEnvironment: String? = nil, script: String? = nil,
-                make: @escaping @Sendable (RuleContext) throws -> LearningRule) {
+                baseline: Bool = true, make: @escaping @Sendable (RuleContext) throws -> LearningRule) {
+        self.baseline = baseline
         self.name = name
         self.summary = summary
         self.parameters = parameters

@@ -17,6 +17,8 @@ public struct RunSpec: Codable, Equatable, Sendable {
     public var hidden: Int
     public var layers: Int
     public var parameters: Parameters
+    /// The environment's parameters, every declared one present (nil: it declares none).
+    public var environmentParameters: Parameters?
     /// The rule script, when the rule is one.
     public var script: String?
     /// Limits for scripts (rule and environment).
@@ -24,8 +26,9 @@ public struct RunSpec: Codable, Equatable, Sendable {
     public var version: String
 
     public init(rule: String, environment: String, episodes: Int, seed: UInt64, initSeed: UInt64,
-                hidden: Int, layers: Int, parameters: Parameters, script: String? = nil,
+                hidden: Int, layers: Int, parameters: Parameters, environmentParameters: Parameters? = nil, script: String? = nil,
                 limits: ScriptLimits = .standard, version: String = NRLHostVersion.current) {
+        self.environmentParameters = environmentParameters
         self.rule = rule
         self.environment = environment
         self.episodes = episodes
@@ -66,10 +69,14 @@ public struct RunRequest: Sendable {
         self.limits = limits
     }
 
-    /// The keys the user set with `key=value`.
+    /// The rule parameters the user set with `key=value` (not the environment's `env.key=value`).
     public var explicitKeys: Set<String> {
-        Set(settings.compactMap { s in s.firstIndex(of: "=").map { String(s[..<$0]).trimmingCharacters(in: .whitespaces) } })
+        Set(settings.compactMap { s in s.firstIndex(of: "=").map { String(s[..<$0]).trimmingCharacters(in: .whitespaces) } }
+            .filter { !$0.hasPrefix(Self.environmentPrefix) })
     }
+
+    /// Settings whose key starts with this set an environment parameter: `env.sutton_barto_reward=true`.
+    public static let environmentPrefix = "env."
 
     /// Fills in every default (the rule's, then the rule's for this environment, then the user's) and
     /// checks every value.
@@ -85,18 +92,24 @@ public struct RunRequest: Sendable {
             guard let p = descriptor.parameter(name) else { continue }
             values[name] = try p.validate(value)
         }
+        var environmentSettings: [(key: String, text: String)] = []
         for setting in settings {
             guard let eq = setting.firstIndex(of: "=") else {
                 throw UsageError("--set takes key=value, got '\(setting)'")
             }
             let key = String(setting[..<eq]).trimmingCharacters(in: .whitespaces)
             let text = String(setting[setting.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            if key.hasPrefix(Self.environmentPrefix) {
+                environmentSettings.append((String(key.dropFirst(Self.environmentPrefix.count)), text))
+                continue
+            }
             guard let p = descriptor.parameter(key) else {
                 let known = descriptor.parameters.map(\.name).joined(separator: ", ")
                 throw UsageError("rule '\(descriptor.name)' has no parameter '\(key)'; its parameters: \(known)")
             }
             do { values[key] = try p.parse(text) } catch let e as ParameterError { throw UsageError(e.description) }
         }
+        let environmentParameters = try registration.resolve(settings: environmentSettings)
         let hidden = self.hidden ?? defaults.hidden ?? environmentDefaults.hidden ?? 64
         let layers = self.layers ?? defaults.layers ?? 1
         let episodes = self.episodes ?? defaults.episodes ?? environmentDefaults.episodes ?? 1_000
@@ -105,6 +118,6 @@ public struct RunRequest: Sendable {
         guard episodes >= 1 else { throw UsageError("--episodes must be at least 1, got \(episodes)") }
         return RunSpec(rule: descriptor.name, environment: env, episodes: episodes, seed: seed,
                        initSeed: initSeed ?? seed, hidden: hidden, layers: layers, parameters: Parameters(values),
-                       script: descriptor.script, limits: limits)
+                       environmentParameters: registration.parameters.isEmpty ? nil : environmentParameters, script: descriptor.script, limits: limits)
     }
 }

@@ -7,6 +7,11 @@ public final class Session {
     public let rule: LearningRule
     /// Learning every step (from r_t − r̄) or once per episode (from the return).
     public let learnsEveryStep: Bool
+    /// Whether the trainer computes the reward prediction error (false: the rule gets raw rewards
+    /// or returns and computes its own δ).
+    public let usesBaseline: Bool
+    /// What the trainer writes every step for the rule to read.
+    public let signals: TrainingSignals
 
     public init(spec: RunSpec, plugins: Plugins) throws {
         switch spec.parameters["gamma"] {
@@ -14,7 +19,7 @@ public final class Session {
         case let other?: throw UsageError("parameter 'gamma' is the reward-average rate, a number in [0, 1]; got \(other)")
         }
         let descriptor = try plugins.rules.descriptor(spec.rule)
-        let environment = try plugins.environments.make(spec.environment, seed: spec.seed)
+        let environment = try plugins.environments.make(spec.environment, seed: spec.seed, parameters: spec.environmentParameters)
         let info = environment.info
         try Self.checkNetworkFits(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers,
                                   outputs: info.actionCount, limits: spec.limits)
@@ -23,12 +28,14 @@ public final class Session {
         var weightRandom = RandomStream.weights.generator(seed: spec.initSeed)
         network.initializeXavier(&weightRandom)
         learnsEveryStep = descriptor.schedule.learnsEveryStep(on: info)
+        usesBaseline = descriptor.baseline
+        signals = TrainingSignals(episodes: max(1, spec.episodes))
         let context = RuleContext(
             network: network, environment: info, parameters: spec.parameters,
             noiseRandom: RandomStream.noise.generator(seed: spec.seed),
             actionRandom: RandomStream.actions.generator(seed: spec.seed),
             scriptRandom: RandomStream.script.generator(seed: spec.seed),
-            learnsEveryStep: learnsEveryStep)
+            learnsEveryStep: learnsEveryStep, signals: signals, usesBaseline: usesBaseline)
         do {
             rule = try descriptor.make(context)
         } catch let e as ParameterError {

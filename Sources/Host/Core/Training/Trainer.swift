@@ -56,6 +56,11 @@ public final class Trainer {
         let info = env.info
         let actionCount = info.actionCount
         let immediate = session.learnsEveryStep
+        let usesBaseline = session.usesBaseline
+        // Plain stores into a fixed buffer the rule may read (`RuleContext.signals`).
+        let signal = session.signals.values
+        signal.pointee = TrainingSignals.Values()
+        signal.pointee.episodes = max(1, session.spec.episodes)
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
         defer { observation.deallocate() }
         var episodic = EpisodicBaseline(gamma: session.gamma)
@@ -70,10 +75,18 @@ public final class Trainer {
         for episode in 1...max(1, session.spec.episodes) {
             if shouldStop() { interrupted = true; break }
             if !info.continuing { try env.reset(observation: observation) }
+            signal.pointee.episode = episode
+            signal.pointee.step = 0
+            signal.pointee.reward = 0
+            signal.pointee.episodeReturn = 0
+            signal.pointee.hasFinalReturn = false
+            signal.pointee.terminated = false
+            signal.pointee.truncated = false
             try rule.beginEpisode()
             var total = 0.0, length = 0
             if info.continuing { baselineRestart = true }
             while true {
+                signal.pointee.step = length + 1
                 let action = try rule.act(observation)
                 guard action >= 0 && action < actionCount else {
                     throw TrainingError.invalidAction(episode: episode, step: length + 1, action: action, actionCount: actionCount)
@@ -81,14 +94,43 @@ public final class Trainer {
                 let outcome = try env.step(action, observation: observation)
                 total += outcome.reward
                 length += 1
+                let ends = info.continuing ? outcome.trialEnded : (outcome.terminated || outcome.truncated)
+                signal.pointee.reward = outcome.reward
+                signal.pointee.episodeReturn = total
+                signal.pointee.terminated = outcome.terminated
+                signal.pointee.truncated = outcome.truncated
+                if ends {
+                    signal.pointee.finalReturn = total
+                    signal.pointee.hasFinalReturn = true
+                }
                 if immediate {
-                    try rule.learn(rpe: stepwise.rpe(forReward: outcome.reward, trialStart: baselineRestart))
+                    if usesBaseline {
+                        signal.pointee.baseline = baselineRestart ? outcome.reward : stepwise.average
+                        let rpe = stepwise.rpe(forReward: outcome.reward, trialStart: baselineRestart)
+                        signal.pointee.baselineAfter = stepwise.average
+                        signal.pointee.rpe = rpe
+                        signal.pointee.hasBaseline = true
+                        try rule.learn(rpe: rpe)
+                    } else {
+                        try rule.learn(rpe: outcome.reward)
+                    }
                     baselineRestart = false
                 }
-                if info.continuing ? outcome.trialEnded : (outcome.terminated || outcome.truncated) { break }
+                if ends { break }
                 if length >= maxStepsPerEpisode { throw TrainingError.endlessEpisode(episode: episode, steps: length) }
             }
-            if !immediate { try rule.learn(rpe: episodic.rpe(forReturn: total)) }
+            if !immediate {
+                if usesBaseline {
+                    signal.pointee.baseline = episodic.average ?? total
+                    let rpe = episodic.rpe(forReturn: total)
+                    signal.pointee.baselineAfter = episodic.average ?? total
+                    signal.pointee.rpe = rpe
+                    signal.pointee.hasBaseline = true
+                    try rule.learn(rpe: rpe)
+                } else {
+                    try rule.learn(rpe: total)
+                }
+            }
             steps += length
             completed = episode
             recent.add(total)

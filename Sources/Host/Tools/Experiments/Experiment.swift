@@ -17,7 +17,8 @@ import Foundation
 ///     }
 ///
 /// Without `groups`, the top level is the one group. A group takes `rules`, `envs`, `layers` (one
-/// number or a list), `hidden`, `seeds`, `episodes` (a number, or { env = number }) and `protocols`;
+/// number or a list), `hidden`, `seeds`, `episodes` (a number, or { env = number }), `protocols` and
+/// `env_params` ({ env = { param = value } }: the environments' own parameters, as `--set env.KEY`);
 /// what it leaves out comes from the top level, then from the rule's defaults for the environment.
 /// `ExperimentDeclaration` is the format; `.lua` paths are relative to the experiment file.
 public struct Experiment: Sendable {
@@ -79,6 +80,23 @@ public struct Experiment: Sendable {
             let hidden = own.hidden ?? top.hidden
             let protocols = (own.protocols ?? top.protocols ?? [.perRun]).map(\.rawValue)
             let episodes = try own.episodes.map { try resolver.values($0, for: envs, at: groupPath.field("episodes")) } ?? topEpisodes
+            // Environment parameters: a group's own table names only its environments; the top level's
+            // may name environments of any group (each group takes the entries of its own).
+            var environmentSettings: [String: [String]] = [:]
+            if let table = own.envParams ?? top.envParams {
+                let at = source("env_params", own.envParams, groupPath)
+                let mine = own.envParams != nil ? table : table.filter { key, _ in
+                    envs.contains { resolver.key(key, names: $0) }
+                }
+                if own.envParams == nil {
+                    for key in table.keys.sorted() where !environments.joined().contains(where: { resolver.key(key, names: $0) }) {
+                        throw at.field(key).problem("'\(key)' is not one of the experiment's environments")
+                    }
+                }
+                for (canonical, values) in try resolver.values(PerEnvironment.each(mine), for: envs, at: at) {
+                    environmentSettings[canonical] = values.keys.sorted().map { "\(RunRequest.environmentPrefix)\($0)=\(values[$0]!.text)" }
+                }
+            }
 
             // Rules: a name, a script path, or { rule, label =, set = { … } }.
             let rulesPath = source("rules", own.rules, groupPath)
@@ -112,7 +130,8 @@ public struct Experiment: Sendable {
                             for protocolName in protocols {
                                 let request = RunRequest(rule: rule.rule, environment: env.canonical, episodes: episodes[env.canonical],
                                                          seed: seed, initSeed: protocolName == "authors" ? 42 : seed, hidden: hidden,
-                                                         layers: layer, settings: rule.settings, limits: limits)
+                                                         layers: layer, settings: rule.settings + (environmentSettings[env.canonical] ?? []),
+                                                         limits: limits)
                                 do {
                                     let spec = try request.resolve(in: plugins)
                                     runs.append(PlannedRun(experiment: name, group: groupName, label: rule.label, spec: spec,

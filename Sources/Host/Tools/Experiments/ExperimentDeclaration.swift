@@ -59,6 +59,13 @@ public struct ExperimentDeclaration: Decodable, DeclarationValidating {
         public var hidden: Int?
         public var episodes: PerEnvironment<Int>?
         public var protocols: [SeedProtocol]?
+        /// Environment parameters by environment: `env_params = { cartpole = { sutton_barto_reward = true } }`.
+        public var envParams: [String: [String: LuaScalar]]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, rules, envs, seeds, layers, hidden, episodes, protocols
+            case envParams = "env_params"
+        }
 
         public static var expected: String { "a table { name =, rules =, envs =, … }" }
 
