@@ -2,7 +2,7 @@ import Foundation
 
 /// The version written into every run's record.
 public enum NRLHostVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }
 
 /// Everything that determines a run. The same spec gives bit-identical returns.
