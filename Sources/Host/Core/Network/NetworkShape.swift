@@ -13,6 +13,10 @@ public struct NetworkShape: Hashable, Sendable, Codable, CustomStringConvertible
     /// N = n_1 + … + n_L.
     public let unitCount: Int
     public let inputCount: Int
+    /// L, n_0 and n_L, stored: read in every call a script makes, where reading `sizes` would retain it.
+    public let layerCount: Int
+    public let inputSize: Int
+    public let outputSize: Int
 
     public init(sizes: [Int]) {
         precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "a network needs at least an input and an output layer")
@@ -27,6 +31,7 @@ public struct NetworkShape: Hashable, Sendable, Codable, CustomStringConvertible
         }
         weightOffsets = w; unitOffsets = u; inputOffsets = x
         weightCount = wo; unitCount = uo; inputCount = xo
+        layerCount = sizes.count - 1; inputSize = sizes[0]; outputSize = sizes[sizes.count - 1]
     }
 
     /// An input layer, `layers` hidden layers of `hidden` units, and an output layer.
@@ -34,14 +39,32 @@ public struct NetworkShape: Hashable, Sendable, Codable, CustomStringConvertible
         self.init(sizes: [inputs] + Array(repeating: hidden, count: layers) + [outputs])
     }
 
-    // Inlinable: the Lua bridge checks shapes in every call a script makes.
-    @inlinable public var layerCount: Int { sizes.count - 1 }
-    @inlinable public var inputSize: Int { sizes[0] }
-    @inlinable public var outputSize: Int { sizes[sizes.count - 1] }
     /// Fan-in of layer l (0-based).
     @inlinable public func inputs(_ l: Int) -> Int { sizes[l] }
     /// Fan-out (unit count) of layer l (0-based).
     @inlinable public func outputs(_ l: Int) -> Int { sizes[l + 1] }
+
+    // Coded as before the stored sizes were added: the same JSON, decoded from `sizes` alone.
+    private enum CodingKeys: String, CodingKey {
+        case sizes, weightOffsets, unitOffsets, inputOffsets, weightCount, unitCount, inputCount
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let sizes = try c.decode([Int].self, forKey: .sizes)
+        guard sizes.count >= 2 && sizes.allSatisfy({ $0 > 0 }) else {
+            throw DecodingError.dataCorruptedError(forKey: .sizes, in: c, debugDescription: "a network needs at least two layers of positive sizes")
+        }
+        self.init(sizes: sizes)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sizes, forKey: .sizes); try c.encode(weightOffsets, forKey: .weightOffsets)
+        try c.encode(unitOffsets, forKey: .unitOffsets); try c.encode(inputOffsets, forKey: .inputOffsets)
+        try c.encode(weightCount, forKey: .weightCount); try c.encode(unitCount, forKey: .unitCount)
+        try c.encode(inputCount, forKey: .inputCount)
+    }
 
     public var description: String { sizes.map(String.init).joined(separator: "-") }
 }
