@@ -686,6 +686,29 @@ function print(...) end
 ---@return string
 function tostring(v) end
 
+---Loads a chunk from a source string (no reader functions, no binary chunks). Its environment is the
+---script's own unless `env` is given; `name` is ignored: errors in the chunk read
+---`my_rule.lua:12: (load):2: …`, naming the line of the `load` call. Returns the chunk, or nil and a message.
+---@param chunk string
+---@param name? string ignored
+---@param mode? "t"|"bt" binary chunks are refused
+---@param env? table
+---@return function? chunk
+---@return string? message
+function load(chunk, name, mode, env) end
+
+---Sets t's metatable (as in Lua); refuses a metatable with `__gc` (finalizers would run outside the limits).
+---@generic T: table
+---@param t T
+---@param mt table?
+---@return T
+function setmetatable(t, mt) end
+
+---Only `"count"` (the Lua heap in KB) and `"collect"` (a full collection, returns 0); any other option is an error.
+---@param opt? "count"|"collect" default `"collect"`
+---@return number
+function collectgarbage(opt) end
+
 ---In nrlhost, drawn from the script's host-seeded stream (the rule's `ctx.rng`, the environment's
 ---`self.rng`): `math.random()` is uniform on [0, 1), `math.random(m)` on 1…m, `math.random(m, n)` on
 ---m…n; `math.random(0)` gives an integer with all bits random.
