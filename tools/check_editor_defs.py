@@ -13,6 +13,7 @@ What counts as a definition:
   m:forward(…), p:sample(), …    a method of the receiver's class:      function nrl.matrices:forward(
   x:scale(…)                     the method on nrl.matrices and on nrl.vector alike
   v[i], #v                       ---@field [integer] and ---@operator len on nrl.vector
+  ctx.env, ctx.signals           also the fields their meaning column lists: ---@field reward in nrl.signals, …
 """
 import re
 import sys
@@ -31,10 +32,13 @@ RECEIVERS = {
     "x": ["nrl.matrices", "nrl.vector"],
 }
 TABLES = {"ctx": "nrl.context", "self": "nrl.env_self"}
+# Entries whose meaning column lists fields (`reward`, `step`, …): the class that must have each.
+FIELD_LISTS = {"ctx.env": "nrl.env_info", "ctx.signals": "nrl.signals"}
 
 
-def glance_entries(text):
-    """The code spans of the first column of the At-a-glance table, in order (group rows skipped)."""
+def glance_entries(text, with_fields=False):
+    """The code spans of the first column of the At-a-glance table, in order (group rows skipped); with
+    `with_fields`, (entry, fields) pairs, fields the plain names in backticks of the meaning column."""
     section = text.split("\n## At a glance\n", 1)
     if len(section) != 2:
         sys.exit(f"check-editor-defs: error: {DOC} has no '## At a glance' section")
@@ -46,7 +50,8 @@ def glance_entries(text):
         first = line.split("|")[1].strip()
         if first.startswith("**"):
             continue  # a group row: **matrices**, **sets**: …
-        entries.extend(re.findall(r"`([^`]+)`", first))
+        fields = re.findall(r"`(\w+)`", line.split("|")[3]) if line.count("|") >= 4 else []
+        entries.extend((e, fields) if with_fields else e for e in re.findall(r"`([^`]+)`", first))
     if not entries:
         sys.exit(f"check-editor-defs: error: no entries found in the At-a-glance table of {DOC}")
     return entries
@@ -140,11 +145,14 @@ def describe(kind, owner, name):
 def main():
     if not DEFS.exists():
         sys.exit(f"check-editor-defs: error: {DEFS.relative_to(ROOT)} is missing")
-    entries = glance_entries(DOC.read_text(encoding="utf-8"))
+    entries = glance_entries(DOC.read_text(encoding="utf-8"), with_fields=True)
     defined = definitions(DEFS.read_text(encoding="utf-8"))
     missing, checked = [], 0
-    for entry in entries:
-        for requirement in requirements(entry):
+    for entry, fields in entries:
+        needed = requirements(entry)
+        if entry in FIELD_LISTS:
+            needed += [("field", FIELD_LISTS[entry], f) for f in fields]
+        for requirement in needed:
             checked += 1
             if requirement not in defined:
                 missing.append(f"  `{entry}`: needs {describe(*requirement)}")
