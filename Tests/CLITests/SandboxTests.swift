@@ -91,7 +91,7 @@ final class SandboxTests: XCTestCase {
         // Standard error goes to a file: more than a pipe's buffer of it would block the child while
         // the test reads standard output.
         let errors = dir.appendingPathComponent("stderr.txt")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: errors.path, contents: nil))
         let process = Process()
         process.executableURL = NRLHostBinary.url
         process.arguments = ["run", script.path, "--env", "cartpole", "--episodes", "10", "--seed", "1"]

@@ -319,7 +319,7 @@ final class APICoverageTests: XCTestCase {
         assertErrors([
             ("ctx.rng:integer(0)", "bad argument #1 to 'integer' (interval is empty (1..0))"),
             ("ctx.rng:integer(3, 1)", "bad argument #1 to 'integer' (interval is empty (3..1))"),
-            ("ctx.rng:integer(1.5)", "bad argument #1 to 'integer' (number has no integer representation)"),
+            ("ctx.rng:integer(1.5)", "bad argument #1 to 'integer' (integer expected, got number)"),
         ])
     }
 
