@@ -1,7 +1,8 @@
 # nrlhost: the two commands of the README, and the steps they are made of.
 #   make run    installs what is missing, builds, and trains NRL (scripts/nrl.lua) on CartPole
 #   make test   installs what is missing, lints the Lua scripts and runs the test suite
-#   make lint   luacheck over scripts/ with .luacheckrc (tools/lint-lua.sh), and the module layers (tools/check-layers.sh)
+#   make lint   luacheck over scripts/ with .luacheckrc (tools/lint-lua.sh), the module layers (tools/check-layers.sh)
+#               and the editor definitions against docs/lua-api.md (tools/check_editor_defs.py)
 # Extra arguments for the main job: make run ARGS="--seed 7 --out runs/nrl-7"
 
 SWIFT ?= swift
@@ -21,10 +22,12 @@ build: deps
 	$(SWIFT) build -c release
 
 # luacheck over scripts/: any warning fails (the config, .luacheckrc, lists the sandbox's globals);
-# and the layers of docs/architecture.md, from the package manifest.
+# the layers of docs/architecture.md, from the package manifest; and scripts/types/nrlhost.lua (the editor
+# definitions) against the At-a-glance table of docs/lua-api.md.
 lint: deps
 	@sh tools/lint-lua.sh
 	@sh tools/check-layers.sh
+	@python3 tools/check_editor_defs.py
 
 # Lua 5.4 headers and library (Debian's liblua5.4-dev), found through pkg-config, and luacheck (lua-check).
 deps:

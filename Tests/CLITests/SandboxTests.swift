@@ -68,4 +68,47 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(try metrics(1), try metrics(1))
         XCTAssertNotEqual(try metrics(1), try metrics(2))
     }
+
+    /// `print` writes to standard error, never to standard output, with Lua's formatting (tabs between
+    /// the values, a newline after them); after 64 KB from one script in a run it prints one notice and
+    /// drops the rest, however much more the script prints.
+    func testPrintGoesToStandardErrorAndIsCapped() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("chatty.lua")
+        try """
+        local line = string.rep("x", 99)          -- 100 bytes with the newline
+        return rule {
+          setup = function() print("hello", 1, nil, true) end,
+          act = function(ctx, obs)
+            for _ = 1, 100 do print(line) end     -- 10 KB a step
+            return 1
+          end,
+          learn = function() end,
+        }
+
+        """.write(to: script, atomically: true, encoding: .utf8)
+        // Standard error goes to a file: more than a pipe's buffer of it would block the child while
+        // the test reads standard output.
+        let errors = dir.appendingPathComponent("stderr.txt")
+        XCTAssertTrue(FileManager.default.createFile(atPath: errors.path, contents: nil))
+        let process = Process()
+        process.executableURL = NRLHostBinary.url
+        process.arguments = ["run", script.path, "--env", "cartpole", "--episodes", "10", "--seed", "1"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        XCTAssertFalse(stdout.contains("hello") || stdout.contains("xxx"), "print must not reach standard output")
+        XCTAssertTrue(stderr.contains("hello\t1\tnil\ttrue\n"), String(stderr.prefix(200)))
+        let lines = stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        let printed = lines.filter { $0 == Substring(String(repeating: "x", count: 99)) }.count
+        // 17 bytes of "hello…", then 100-byte lines while the total stays within 65,536 bytes.
+        XCTAssertEqual(printed, (65_536 - 17) / 100, "lines printed before the cap")
+        XCTAssertEqual(lines.filter { $0 == "(further script output suppressed after 65536 bytes)" }.count, 1, String(stderr.suffix(300)))
+    }
 }
