@@ -127,6 +127,13 @@ enum LuaAPI {
         return Unmanaged<T>.fromOpaque(raw).takeUnretainedValue()
     }
 
+    /// Refuses `other` unless it has `shape`'s layer sizes (two matrices, or matrices and a pass);
+    /// `fail` turns the detail into the argument's or the option's error.
+    @inline(__always)
+    static func requireSameShape(_ shape: NetworkShape, _ other: NetworkShape, _ fail: (String) -> LuaCallFailure) throws {
+        guard shape.sizes == other.sizes else { throw fail("shapes differ: \(other) where \(shape) was expected") }
+    }
+
     /// "a collected matrices object was used …": a host object whose `__gc` has run, reached again
     /// through a weak table (see NRL_COLLECTED_FORMAT in shim.h).
     static func collectedMessage(_ name: String) -> String {

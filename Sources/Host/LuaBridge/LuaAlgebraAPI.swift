@@ -119,9 +119,7 @@ enum LuaAlgebraAPI {
             if xm.toOpaque() != ym.toOpaque() {
                 try xm._withUnsafeGuaranteedRef { m in
                     try ym._withUnsafeGuaranteedRef { o in
-                        guard m.shape.sizes == o.shape.sizes else {
-                            throw LuaCallFailure.argument(i, "shapes differ: \(o.shape) where \(m.shape) was expected")
-                        }
+                        try LuaAPI.requireSameShape(m.shape, o.shape) { .argument(i, $0) }
                     }
                 }
             }

@@ -10,7 +10,7 @@ enum LuaForwardAPI {
 
     @inline(__always)
     private static func sameShape(_ fail: (String) -> LuaCallFailure, _ shape: NetworkShape, _ other: NetworkShape) throws {
-        guard shape.sizes == other.sizes else { throw fail("shapes differ: \(other) where \(shape) was expected") }
+        try LuaAPI.requireSameShape(shape, other, fail)
     }
 
     /// m:forward(obs, pass [, opts]) → pass. Without options: the clean pass. Options (read raw):
@@ -98,7 +98,7 @@ enum LuaForwardAPI {
         case LUA_TNUMBER:
             perLayer = false
             uniform = nrl_lua_tonumber(L, sigmaSlot)
-            guard uniform.isFinite && uniform >= 0 else { throw o.fail(sigmaOption, "finite number ≥ 0 expected, got \(describe(a, sigmaSlot))") }
+            guard uniform.isFinite && uniform >= 0 else { throw o.fail(sigmaOption, "finite number ≥ 0 expected, got \(a.state.describe(sigmaSlot))") }
         case LUA_TTABLE:
             perLayer = true
             let count = Int(lua_rawlen(L, sigmaSlot))
@@ -110,7 +110,7 @@ enum LuaForwardAPI {
                 defer { nrl_lua_pop(L, 1) }
                 let s = lua_type(L, -1) == LUA_TNUMBER ? nrl_lua_tonumber(L, -1) : -1
                 guard lua_type(L, -1) == LUA_TNUMBER, s.isFinite, s >= 0 else {
-                    throw o.fail(sigmaOption, "sigma[\(l)] must be a finite number ≥ 0, got \(describe(a, -1))")
+                    throw o.fail(sigmaOption, "sigma[\(l)] must be a finite number ≥ 0, got \(a.state.describe(-1))")
                 }
             }
         default:
@@ -159,11 +159,6 @@ enum LuaForwardAPI {
                 p.drawNoise(layer: l - 1, sigma: sigma, &session.noise.generator.pointee)
             }
         }
-    }
-
-    /// A value for a message; NaN as "nan", whatever its sign bit.
-    private static func describe(_ a: LuaArguments, _ i: Int32) -> String {
-        lua_type(a.L, i) == LUA_TNUMBER && nrl_lua_tonumber(a.L, i).isNaN ? "nan" : a.state.describe(i)
     }
 
     /// layers[k] as a layer number, or 0 when it is not an integer.

@@ -19,9 +19,7 @@ enum LuaMatricesAPI {
 
     @inline(__always)
     private static func sameShape(_ a: LuaArguments, _ i: Int32, _ shape: NetworkShape, _ other: NetworkShape) throws {
-        guard shape.sizes == other.sizes else {
-            throw LuaCallFailure.argument(i, "shapes differ: \(other) where \(shape) was expected")
-        }
+        try LuaAPI.requireSameShape(shape, other) { .argument(i, $0) }
     }
 
     /// m:pass() → a new pass for networks of this shape (make passes once, in setup).

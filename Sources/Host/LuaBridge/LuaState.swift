@@ -216,7 +216,8 @@ public final class LuaState {
         case LUA_TNUMBER:
             var isInteger: Int32 = 0
             let i = nrl_lua_tointeger(L, index, &isInteger)
-            return isInteger != 0 ? String(i) : String(nrl_lua_tonumber(L, index))
+            let x = nrl_lua_tonumber(L, index)
+            return isInteger != 0 ? String(i) : x.isNaN ? "nan" : String(x)  // "nan" whatever its sign bit
         case LUA_TBOOLEAN: return lua_toboolean(L, index) != 0 ? "true" : "false"
         default: return typeName(index)
         }
