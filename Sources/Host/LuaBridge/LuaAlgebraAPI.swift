@@ -382,9 +382,9 @@ enum LuaAlgebraAPI {
         a.withSession { s in
             if x.isDouble {
                 let d = x.doubles
-                for i in 0..<x.count { d[i] = Double(Float(sigma * Gaussian.sample(&s.noise.generator.pointee))) }
+                for i in 0..<x.count { d[i] = Double(Float(sigma * Gaussian.sample(&s.noiseGenerator.pointee))) }
             } else {
-                Gaussian.fill(x.floats, count: x.count, sigma: sigma, &s.noise.generator.pointee)
+                Gaussian.fill(x.floats, count: x.count, sigma: sigma, &s.noiseGenerator.pointee)
             }
         }
         return receiver(a)

@@ -137,7 +137,8 @@ enum LuaForwardAPI {
         if !perLayer && layersSlot == 0 {
             // today's draw: every layer, unit by unit
             if uniform > 0 {
-                a.withSession { p.drawNoise(sigma: uniform, &$0.noise.generator.pointee) }
+                let generator = a.withSession { $0.noiseGenerator }  // no closure around the draw: it would retain p
+                p.drawNoise(sigma: uniform, &generator.pointee)
             } else {
                 p.zeroNoise()
             }
@@ -156,7 +157,7 @@ enum LuaForwardAPI {
                     for k in 1...max(listed, 1) where k <= listed && layerEntry(L, layersSlot, k) == l { isListed = true }
                     if !isListed { sigma = 0 }
                 }
-                p.drawNoise(layer: l - 1, sigma: sigma, &session.noise.generator.pointee)
+                p.drawNoise(layer: l - 1, sigma: sigma, &session.noiseGenerator.pointee)
             }
         }
     }

@@ -20,7 +20,8 @@ enum LuaPassAPI {
 
     /// p:sample() → an action (1…n) drawn from π with the run's action stream.
     static func sample(_ a: LuaArguments) throws -> Int32 {
-        let action = try a.withPass(1) { p in a.withSession { p.sample(&$0.actions.generator.pointee) } }
+        let generator = a.withSession { $0.actionGenerator }
+        let action = try a.withPass(1) { p in p.sample(&generator.pointee) }
         a.push(action + 1)
         return 1
     }

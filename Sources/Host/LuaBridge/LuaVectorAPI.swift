@@ -41,11 +41,11 @@ enum LuaVectorAPI {
         guard v.count > 0 else { throw LuaCallFailure.argument(1, "non-empty vector expected") }
         let s = a.session
         if v.is_double != 0 {
-            a.push(Categorical.sample(v.data.assumingMemoryBound(to: Double.self), count: Int(v.count), &s.actions.generator.pointee) + 1)
+            a.push(Categorical.sample(v.data.assumingMemoryBound(to: Double.self), count: Int(v.count), &s.actionGenerator.pointee) + 1)
         } else {
             let e = Elements(v: v)
             let d = (0..<e.count).map { e[$0] }
-            a.push(d.withUnsafeBufferPointer { Categorical.sample($0.baseAddress!, count: e.count, &s.actions.generator.pointee) } + 1)
+            a.push(d.withUnsafeBufferPointer { Categorical.sample($0.baseAddress!, count: e.count, &s.actionGenerator.pointee) } + 1)
         }
         return 1
     }

@@ -8,18 +8,27 @@ final class ScriptSession {
     /// The streams node noise and actions are drawn from (a rule sets them from its context).
     let noise = RandomSource(Xoshiro256(seed: 0))
     let actions = RandomSource(Xoshiro256(seed: 0))
+    /// Their generators, for the per-step paths: a pointer read from the session needs no reference
+    /// counting, where drawing through `noise` retains that object around the draw.
+    let noiseGenerator: UnsafeMutablePointer<Xoshiro256>
+    let actionGenerator: UnsafeMutablePointer<Xoshiro256>
     /// The stream behind `ctx.rng`, `self.rng` and `math.random`.
     var scriptRandom = RandomSource(Xoshiro256(seed: 0))
     /// The run's network, the default weights for `add_gradient`.
     var network: Network?
     /// Metrics a script logged with `log(name, value)` in the current episode: name → running mean.
     var loggedMetrics: [String: (mean: Double, count: Int)] = [:]
-    /// Backprop workspaces by network shape (for `add_gradient`).
-    /// One per network shape a script uses (usually one): found by comparing sizes, which for objects
-    /// of one network is an identity check of one array, where hashing a shape costs more than a step.
+    /// Backprop workspaces for `add_gradient`, one per network shape a script uses (usually one): found
+    /// by comparing sizes, which for objects of one network is an identity check of one array, where
+    /// hashing a shape costs more than a step.
     private var backprops: [Backprop] = []
     private var scratchBuffer: UnsafeMutablePointer<Float>?
     private var scratchCapacity = 0
+
+    init() {
+        noiseGenerator = noise.generator
+        actionGenerator = actions.generator
+    }
 
     deinit { scratchBuffer?.deallocate() }
 
