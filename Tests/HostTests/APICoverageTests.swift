@@ -23,44 +23,17 @@ final class APICoverageTests: XCTestCase {
     ctx.net:forward(obs, p)
     """#
 
-    static let head = "return rule {\n  setup = function(ctx)\n" + prelude + "\n"
-    /// The line of the first statement of a snippet.
-    static let bodyLine = head.filter { $0 == "\n" }.count + 1
+    var snippets: SetupSnippets { SetupSnippets(prelude: Self.prelude, fileName: "api.lua", folder: dir) }
 
-    /// Runs `body` after the prelude in a rule's `setup` (scripts stream seed 3, actions stream seed 2,
-    /// noise stream seed 1); returns what it logged.
     @discardableResult
-    func run(_ body: String) throws -> [String: Double] {
-        let source = Self.head + body + "\n  end,\n  act = function() return 1 end,\n  learn = function() end,\n}\n"
-        let path = try writeScratchFile("api.lua", source, in: dir)
-        let descriptor = try ScriptRules.descriptor(path: path)
-        let info = EnvironmentInfo(name: "api", observationSize: 4, actionCount: 2, rewardTiming: .immediate)
-        let network = Network(shape: NetworkShape(sizes: [4, 3, 2]))
-        var weightStream = Xoshiro256(seed: 7)
-        network.initializeXavier(&weightStream)
-        let context = RuleContext(network: network, environment: info, parameters: Parameters([:]),
-                                  noiseRandom: Xoshiro256(seed: 1), actionRandom: Xoshiro256(seed: 2),
-                                  scriptRandom: Xoshiro256(seed: 3))
-        return try descriptor.make(context).takeEpisodeMetrics()
-    }
+    func run(_ body: String) throws -> [String: Double] { try snippets.run(body) }
 
     func assertRuns(_ body: String, file: StaticString = #filePath, line: UInt = #line) {
-        do { try run(body) } catch { XCTFail("\(error)", file: file, line: line) }
+        snippets.assertRuns(body, file: file, line: line)
     }
 
-    /// Each `(statement, message)`: the one-line statement must fail with exactly "FILE:LINE: message".
     func assertErrors(_ cases: [(String, String)], file: StaticString = #filePath, line: UInt = #line) {
-        for (statement, message) in cases {
-            let path = dir.appendingPathComponent("api.lua").path
-            do {
-                try run(statement)
-                XCTFail("\(statement): no error", file: file, line: line)
-            } catch let error as ScriptError {
-                XCTAssertEqual(error.description, "\(path):\(Self.bodyLine): \(message)", statement, file: file, line: line)
-            } catch {
-                XCTFail("\(statement): \(error)", file: file, line: line)
-            }
-        }
+        snippets.assertErrors(cases, file: file, line: line)
     }
 
     // MARK: The module and ctx

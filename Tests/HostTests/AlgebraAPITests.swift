@@ -81,47 +81,17 @@ final class AlgebraAPITests: XCTestCase {
     local ro = p:probs()
     """#
 
-    /// Runs `body` after the prelude in a rule's `setup`; returns what it logged.
+    var snippets: SetupSnippets { SetupSnippets(prelude: Self.prelude, fileName: "algebra.lua", folder: dir) }
+
     @discardableResult
-    func run(_ body: String, noiseSeed: UInt64 = 1) throws -> [String: Double] {
-        let path = try writeScratchFile("algebra.lua", script(body), in: dir)
-        let descriptor = try ScriptRules.descriptor(path: path)
-        let info = EnvironmentInfo(name: "algebra", observationSize: 4, actionCount: 2, rewardTiming: .immediate)
-        let network = Network(shape: NetworkShape(sizes: [4, 3, 2]))
-        var weightStream = Xoshiro256(seed: 7)
-        network.initializeXavier(&weightStream)
-        let context = RuleContext(network: network, environment: info, parameters: Parameters([:]),
-                                  noiseRandom: Xoshiro256(seed: noiseSeed), actionRandom: Xoshiro256(seed: 2),
-                                  scriptRandom: Xoshiro256(seed: 3))
-        return try descriptor.make(context).takeEpisodeMetrics()
-    }
+    func run(_ body: String, noiseSeed: UInt64 = 1) throws -> [String: Double] { try snippets.run(body, noiseSeed: noiseSeed) }
 
-    static let head = "return rule {\n  setup = function(ctx)\n" + prelude + "\n"
-    /// The line of the first statement of a snippet.
-    static let bodyLine = head.filter { $0 == "\n" }.count + 1
-
-    func script(_ body: String) -> String {
-        Self.head + body + "\n  end,\n  act = function() return 1 end,\n  learn = function() end,\n}\n"
-    }
-
-    /// Runs `body` and fails with its error, if any.
     func assertRuns(_ body: String, file: StaticString = #filePath, line: UInt = #line) {
-        do { try run(body) } catch { XCTFail("\(error)", file: file, line: line) }
+        snippets.assertRuns(body, file: file, line: line)
     }
 
-    /// Each `(statement, message)`: the one-line statement must fail with exactly "FILE:LINE: message".
     func assertErrors(_ cases: [(String, String)], file: StaticString = #filePath, line: UInt = #line) {
-        for (statement, message) in cases {
-            let path = dir.appendingPathComponent("algebra.lua").path
-            do {
-                try run(statement)
-                XCTFail("\(statement): no error", file: file, line: line)
-            } catch let error as ScriptError {
-                XCTAssertEqual(error.description, "\(path):\(Self.bodyLine): \(message)", statement, file: file, line: line)
-            } catch {
-                XCTFail("\(statement): \(error)", file: file, line: line)
-            }
-        }
+        snippets.assertErrors(cases, file: file, line: line)
     }
 
     static let collectedVector = "a collected vector object was used (the collector had already finalized it: it was reachable only through a weak table or another collected object); keep a strong reference to host objects you still use"
