@@ -6,6 +6,8 @@
 public struct EpisodicBaseline: Sendable {
     public let gamma: Double
     public private(set) var average: Double?
+    /// The average the last error was measured against (before its update).
+    public private(set) var previous = 0.0
 
     /// `average`: a running average to continue from (nil: start at the next return).
     public init(gamma: Double, average: Double? = nil) {
@@ -14,7 +16,7 @@ public struct EpisodicBaseline: Sendable {
     }
 
     public mutating func rpe(forReturn r: Double) -> Double {
-        let previous = average ?? r
+        previous = average ?? r
         // |R| = 0 would divide by zero; the reference never meets it (CartPole returns ≥ 1, Acrobot ≤ 0
         // only after a first-step goal), and no error is the honest answer to a zero-size return.
         let delta = r == 0 ? 0 : (r - previous) / abs(r)
@@ -28,11 +30,14 @@ public struct EpisodicBaseline: Sendable {
 public struct StepBaseline: Sendable {
     public let gamma: Double
     public private(set) var average = 0.0
+    /// The average the last error was measured against (before its update).
+    public private(set) var previous = 0.0
 
     public init(gamma: Double) { self.gamma = gamma }
 
     public mutating func rpe(forReward r: Double, trialStart: Bool) -> Double {
         if trialStart { average = r }
+        previous = average
         let delta = r - average
         average += gamma * (r - average)
         return delta

@@ -63,6 +63,14 @@ public final class Trainer {
         signal.pointee.episodes = max(1, session.spec.episodes)
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
         defer { observation.deallocate() }
+        /// Hands the rule δ, recording it in the signals with the baseline before and after its update.
+        func learn(rpe: Double, baseline: Double, after: Double) throws {
+            signal.pointee.baseline = baseline
+            signal.pointee.baselineAfter = after
+            signal.pointee.rpe = rpe
+            signal.pointee.hasBaseline = true
+            try rule.learn(rpe: rpe)
+        }
         var episodic = EpisodicBaseline(gamma: session.gamma)
         var stepwise = StepBaseline(gamma: session.gamma)
         var recent = RecentReturns(capacity: 50)
@@ -105,12 +113,8 @@ public final class Trainer {
                 }
                 if immediate {
                     if usesBaseline {
-                        signal.pointee.baseline = baselineRestart ? outcome.reward : stepwise.average
                         let rpe = stepwise.rpe(forReward: outcome.reward, trialStart: baselineRestart)
-                        signal.pointee.baselineAfter = stepwise.average
-                        signal.pointee.rpe = rpe
-                        signal.pointee.hasBaseline = true
-                        try rule.learn(rpe: rpe)
+                        try learn(rpe: rpe, baseline: stepwise.previous, after: stepwise.average)
                     } else {
                         try rule.learn(rpe: outcome.reward)
                     }
@@ -121,12 +125,8 @@ public final class Trainer {
             }
             if !immediate {
                 if usesBaseline {
-                    signal.pointee.baseline = episodic.average ?? total
                     let rpe = episodic.rpe(forReturn: total)
-                    signal.pointee.baselineAfter = episodic.average ?? total
-                    signal.pointee.rpe = rpe
-                    signal.pointee.hasBaseline = true
-                    try rule.learn(rpe: rpe)
+                    try learn(rpe: rpe, baseline: episodic.previous, after: episodic.average ?? total)
                 } else {
                     try rule.learn(rpe: total)
                 }
