@@ -43,24 +43,21 @@ public struct EnvironmentRegistration: Sendable {
     /// Every declared parameter's value: the defaults, then `values` (each checked; an undeclared
     /// name is a `UsageError` listing the declared ones).
     public func resolve(_ values: [String: ParameterValue]) throws -> Parameters {
-        var result: [String: ParameterValue] = [:]
-        for p in parameters { result[p.name] = p.defaultValue }
-        for name in values.keys.sorted() {
-            guard let p = parameters.first(where: { $0.name == name }) else { throw unknownParameter(name) }
-            do { result[name] = try p.validate(values[name]!) } catch let e as ParameterError {
-                throw UsageError("environment '\(id)': " + e.description)
-            }
-        }
-        return Parameters(result)
+        try resolve(values.keys.sorted().map { ($0, values[$0]!) }) { try $0.validate($1) }
     }
 
     /// Every declared parameter's value from `key=value` texts (the keys without their "env." prefix).
     public func resolve(settings: [(key: String, text: String)]) throws -> Parameters {
+        try resolve(settings.map { ($0.key, $0.text) }) { try $0.parse($1) }
+    }
+
+    /// The defaults, then each given value as `accept` reads it for its parameter.
+    private func resolve<T>(_ given: [(key: String, value: T)], _ accept: (ParameterSpec, T) throws -> ParameterValue) throws -> Parameters {
         var result: [String: ParameterValue] = [:]
         for p in parameters { result[p.name] = p.defaultValue }
-        for (key, text) in settings {
+        for (key, value) in given {
             guard let p = parameters.first(where: { $0.name == key }) else { throw unknownParameter(key) }
-            do { result[key] = try p.parse(text) } catch let e as ParameterError {
+            do { result[key] = try accept(p, value) } catch let e as ParameterError {
                 throw UsageError("environment '\(id)': " + e.description)
             }
         }
