@@ -65,7 +65,7 @@ struct ReportCommand: ParsableCommand {
             let folder = URL(fileURLWithPath: svg)
             try create(folder: folder)
             var written: [String: URL] = [:]
-            for figure in model.curveFigures {
+            for figure in model.curveFigures + model.metricFigures {
                 let url = folder.appendingPathComponent(figure.id + ".svg")
                 try write(SVGChart.learningCurves(figure, palette: model.palette, band: model.band), to: url)
                 written[figure.id] = url
@@ -100,6 +100,8 @@ struct ReportCommand: ParsableCommand {
         guard !model.groups.isEmpty else { return }
         print("final performance: mean return of the last 50 episodes, mean ± sd over seeds\n")
         print(ScriptText.terminalSafe(ReportTables.text(ReportTables.performance(model))))
+        for note in model.specNotes { print(ScriptText.oneLine("note: \(note)")) }
+        if !model.specNotes.isEmpty { print("") }
         if !model.failures.isEmpty {
             print("failed runs:")
             for f in model.failures.prefix(20) {

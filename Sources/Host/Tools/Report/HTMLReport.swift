@@ -6,7 +6,7 @@ public enum HTMLReport {
     public static func render(_ model: ReportModel, diagnostics: Diagnostics?, generated: Date = Date()) -> String {
         let e = SVGChart.escape
         let name = model.experiments.isEmpty ? "empty store" : model.experiments.joined(separator: ", ")
-        var h = """
+        let head = """
             <!DOCTYPE html>
             <html lang="en">
             <head>
@@ -21,22 +21,27 @@ public enum HTMLReport {
             <p class="meta">Store <code>\(e(model.storePath))</code> · \(model.totalRuns) runs: \(model.completedRuns) completed, \
             <span class="\(model.failedRuns > 0 ? "bad" : "")">\(model.failedRuns) failed</span>\
             \(model.unfinishedRuns > 0 ? ", \(model.unfinishedRuns) not run yet" : "") · generated \(e(timestamp(generated))) by nrlhost \(e(NRLHostVersion.current))</p>
-            <nav><a href="#final">Final performance</a> · <a href="#curves">Learning curves</a> · <a href="#depth">Depth</a> · \
-            <a href="#failed">Failed runs</a>\(diagnostics != nil ? " · <a href=\"#diagnostics\">Diagnostics</a>" : "")</nav>
-            </header>
 
             """
+        var h = ""
+        // The navigation lists the sections the page has (a store without a depth study has no Depth).
+        var sections: [(id: String, title: String)] = []
+        func section(_ id: String, _ title: String) -> String {
+            sections.append((id, title))
+            return "<section id=\"\(id)\">\n<h2>\(e(title))</h2>\n"
+        }
 
-        h += "<section id=\"final\">\n<h2>Final performance</h2>\n"
+        h += section("final", "Final performance")
         h += "<p>Final performance is the mean return of a run's last 50 episodes (trials on Reaching); the table gives its mean ± sample standard deviation over the completed runs (seeds), <i>n</i> completed runs, and how many failed.</p>\n"
         if model.groups.isEmpty {
             h += "<p class=\"muted\">The store holds no runs.</p>\n"
         } else {
             h += ReportTables.html(ReportTables.performance(model), palette: model.palette, className: "results")
+            for note in model.specNotes { h += "<p class=\"bad\">\(e(note))</p>\n" }
         }
         h += "</section>\n"
 
-        h += "<section id=\"curves\">\n<h2>Learning curves</h2>\n"
+        h += section("curves", "Learning curves")
         if model.curveFigures.isEmpty { h += "<p class=\"muted\">No completed runs to draw.</p>\n" }
         for figure in model.curveFigures {
             h += "<figure id=\"\(e(figure.id))\">\n"
@@ -45,18 +50,28 @@ public enum HTMLReport {
         }
         h += "</section>\n"
 
-        h += "<section id=\"depth\">\n<h2>Depth</h2>\n"
-        if model.depthFigures.isEmpty {
-            h += "<p class=\"muted\">No rule was run at more than one depth on the same environment and protocol.</p>\n"
+        if !model.metricFigures.isEmpty {
+            h += section("metrics", "Logged metrics")
+            h += "<p>What the rule scripts logged with <code>log(name, value)</code>, per episode (the mean of the values logged in it), drawn like the returns.</p>\n"
+            for figure in model.metricFigures {
+                h += "<figure id=\"\(e(figure.id))\">\n"
+                h += SVGChart.learningCurves(figure, palette: model.palette, band: model.band, inline: true)
+                h += "<figcaption>\(e(curveCaption(figure, band: model.band)))</figcaption>\n</figure>\n"
+            }
+            h += "</section>\n"
         }
-        for figure in model.depthFigures {
-            h += "<figure id=\"\(e(figure.id))\">\n"
-            h += SVGChart.depth(figure, palette: model.palette, inline: true)
-            h += "<figcaption>\(e(depthCaption(figure)))</figcaption>\n</figure>\n"
-        }
-        h += "</section>\n"
 
-        h += "<section id=\"failed\">\n<h2>Failed runs</h2>\n"
+        if !model.depthFigures.isEmpty {
+            h += section("depth", "Depth")
+            for figure in model.depthFigures {
+                h += "<figure id=\"\(e(figure.id))\">\n"
+                h += SVGChart.depth(figure, palette: model.palette, inline: true)
+                h += "<figcaption>\(e(depthCaption(figure)))</figcaption>\n</figure>\n"
+            }
+            h += "</section>\n"
+        }
+
+        h += section("failed", "Failed runs")
         if model.failures.isEmpty {
             h += "<p>No run failed.</p>\n"
         } else {
@@ -65,7 +80,7 @@ public enum HTMLReport {
         h += "</section>\n"
 
         if let diagnostics {
-            h += "<section id=\"diagnostics\">\n<h2>Diagnostics</h2>\n"
+            h += section("diagnostics", "Diagnostics")
             if let alignment = diagnostics.alignment {
                 h += "<h3>Gradient alignment</h3>\n<p>\(e(alignmentExplanation(alignment)))</p>\n"
                 h += ReportTables.html(ReportTables.alignment(alignment), className: "diagnostics")
@@ -81,7 +96,8 @@ public enum HTMLReport {
             h += "</section>\n"
         }
         h += "</body>\n</html>\n"
-        return h
+        let navigation = "<nav>" + sections.map { "<a href=\"#\($0.id)\">\(e($0.title))</a>" }.joined(separator: " · ") + "</nav>\n</header>\n\n"
+        return head + navigation + h
     }
 
     static func curveCaption(_ figure: CurveFigure, band: SpreadBand) -> String {
@@ -92,7 +108,8 @@ public enum HTMLReport {
             let n = Set(curves.map(\.episodeCount)).sorted().map(ReportFormat.integer).joined(separator: "/")
             return "\(p.environmentName) \(p.shape): \(n) \(ReportModel.episodeNoun(environment: p.environment))s, window \(w)"
         }
-        parts.append("Mean over seeds of each run's returns, smoothed with a centred moving average (\(windows.joined(separator: "; "))); band: \(band.description); at most 400 points per curve.")
+        let what = figure.quantity == "return" ? "returns" : "logged values of \(figure.quantity)"
+        parts.append("Mean over seeds of each run's \(what), smoothed with a centred moving average (\(windows.joined(separator: "; "))); band: \(band.description); at most 400 points per curve.")
         let cut = figure.panels.flatMap { p in p.cells.filter { $0.curve?.truncated == true }.map { "\($0.label) on \(p.environmentName)" } }
         if !cut.isEmpty { parts.append("Runs of different lengths were cut to the shortest: \(cut.joined(separator: ", ")).") }
         return parts.joined(separator: " ")

@@ -13,6 +13,7 @@ public enum MarkdownReport {
         md += "## Final performance\n\n"
         md += "Mean return of the last 50 episodes (trials on Reaching) of each run: mean ± sample sd over the completed runs (seeds), *n* completed, failed runs.\n\n"
         md += model.groups.isEmpty ? "The store holds no runs.\n\n" : ReportTables.markdown(ReportTables.performance(model)) + "\n"
+        for note in model.specNotes { md += "**Note:** \(note).\n\n" }
 
         if let links = figureLinks {
             md += "## Learning curves\n\n"
@@ -20,6 +21,13 @@ public enum MarkdownReport {
             for figure in model.curveFigures {
                 if let path = links[figure.id] { md += "![\(figure.title)](\(linkPath(path)))\n\n" }
                 md += "*\(HTMLReport.curveCaption(figure, band: model.band))*\n\n"
+            }
+            if !model.metricFigures.isEmpty {
+                md += "## Logged metrics\n\n"
+                for figure in model.metricFigures {
+                    if let path = links[figure.id] { md += "![\(figure.title)](\(linkPath(path)))\n\n" }
+                    md += "*\(HTMLReport.curveCaption(figure, band: model.band))*\n\n"
+                }
             }
             if !model.depthFigures.isEmpty {
                 md += "## Depth\n\n"

@@ -46,8 +46,16 @@ public struct LearningCurve: Sendable, Equatable {
 
 /// One rule within a report group: its final performance over seeds and its learning curve.
 public struct ReportCell: Sendable, Equatable {
+    /// The label as the report shows it: the experiment's label, followed by what distinguishes this
+    /// configuration when the label covers more than one ("nrl-lambda (lambda=0.5)").
     public var label: String
+    /// The experiment's label.
+    public var baseLabel: String
     public var rule: String
+    /// The configuration every run of the cell shares (seeds aside).
+    public var identity: SpecIdentity
+    /// The spec JSON of the cell's first run (for diagnostics that rerun the configuration).
+    public var specJSON: String
     /// Final performance (mean return of the last 50 episodes) of each completed run, in run order.
     public var finalValues: [Double]
     public var seeds: [Int]
@@ -57,6 +65,8 @@ public struct ReportCell: Sendable, Equatable {
     public var unfinished: Int
     public var failures: [FailedRunEntry]
     public var curve: LearningCurve?
+    /// The store ids of the completed runs, in run order.
+    public var completedRunIDs: [Int64]
 
     public var mean: Double? { Statistics.mean(finalValues) }
     /// Sample standard deviation (n − 1); nil below two values.
@@ -81,6 +91,8 @@ public struct ReportGroup: Sendable, Equatable {
 public struct CurveFigure: Sendable {
     public var id: String
     public var title: String
+    /// What the curves show: "return", or the name of a metric scripts logged with `log(name, value)`.
+    public var quantity = "return"
     public var group: String
     public var protocolName: String
     public var layers: Int
@@ -132,7 +144,13 @@ public struct ReportModel: Sendable {
     public var palette: RulePalette
     public var failures: [FailedRunEntry]
     public var curveFigures: [CurveFigure]
+    /// The metrics rule scripts logged (`log(name, value)`), one figure per metric and curve figure:
+    /// the mean over seeds of each run's per-episode value, smoothed like the returns.
+    public var metricFigures: [CurveFigure]
     public var depthFigures: [DepthFigure]
+    /// Labels that cover more than one configuration in a group, one sentence each: they are shown
+    /// as separate rows, never pooled.
+    public var specNotes: [String]
 
     public struct Options: Sendable {
         public var band: SpreadBand = .minMax
@@ -148,12 +166,14 @@ public struct ReportModel: Sendable {
     }
 
     public init(store: ResultStore, options: Options = Options()) throws {
-        try self.init(storePath: store.path, runs: store.runs(), options: options, returns: store.returns(ofRun:))
+        try self.init(storePath: store.path, runs: store.runs(), options: options, returns: store.returns(ofRun:),
+                      metrics: store.metrics(ofRun:))
     }
 
-    /// Builds the model from runs and a way to read a run's returns (only completed runs are read).
+    /// Builds the model from runs and ways to read a run's returns and logged metrics (only completed
+    /// runs are read).
     public init(storePath: String, runs: [StoredRun], options: Options = Options(),
-                returns: (Int64) throws -> [Double]) throws {
+                returns: (Int64) throws -> [Double], metrics: (Int64) throws -> [String: [Double]] = { _ in [:] }) throws {
         self.storePath = storePath
         band = options.band
         experiments = Self.ordered(runs.map(\.experiment))
@@ -182,11 +202,25 @@ public struct ReportModel: Sendable {
 
         var groups: [ReportGroup] = []
         var failures: [FailedRunEntry] = []
+        var notes: [String] = []
         for key in keys {
             let members = byKey[key]!
             var cells: [ReportCell] = []
-            for label in Self.ordered(members.map(\.label)) {
-                let runsOfLabel = members.filter { $0.label == label }
+            var configurations: [(label: String, base: String, identity: SpecIdentity, runs: [StoredRun])] = []
+            for base in Self.ordered(members.map(\.label)) {
+                let ofLabel = members.filter { $0.label == base }
+                let identities = ofLabel.map { SpecIdentity(specJSON: $0.specJSON) }
+                let distinct = Self.ordered(identities)
+                let names = SpecIdentity.distinguishing(distinct)
+                if distinct.count > 1 {
+                    notes.append("'\(base)' in \(key.group) (\(key.protocolName), \(Self.displayName(environment: key.environment)) \(key.layers)x\(key.hidden)) covers \(distinct.count) configurations, shown as separate rows: " + names.joined(separator: "; "))
+                }
+                for (identity, name) in zip(distinct, names) {
+                    let runs = zip(ofLabel, identities).filter { $0.1 == identity }.map(\.0)
+                    configurations.append((distinct.count > 1 ? "\(base) (\(name))" : base, base, identity, runs))
+                }
+            }
+            for (label, base, identity, runsOfLabel) in configurations {
                 let completed = runsOfLabel.filter { $0.status == "completed" }
                 let failed = runsOfLabel.filter { $0.status == "failed" }
                 let cellFailures = failed.map {
@@ -198,10 +232,11 @@ public struct ReportModel: Sendable {
                 let finals = completed.compactMap(\.finalPerformance).filter(\.isFinite)
                 let series = try completed.map { try returns($0.id) }.filter { !$0.isEmpty }
                 let curve = Self.curve(series, options: options)
-                cells.append(ReportCell(label: label, rule: runsOfLabel[0].rule, finalValues: finals,
+                cells.append(ReportCell(label: label, baseLabel: base, rule: runsOfLabel[0].rule, identity: identity,
+                                        specJSON: runsOfLabel[0].specJSON, finalValues: finals,
                                         seeds: completed.map(\.seed), completed: completed.count, failed: failed.count,
                                         unfinished: runsOfLabel.count - completed.count - failed.count,
-                                        failures: cellFailures, curve: curve))
+                                        failures: cellFailures, curve: curve, completedRunIDs: completed.map(\.id)))
             }
             groups.append(ReportGroup(group: key.group, protocolName: key.protocolName, environment: key.environment,
                                       layers: key.layers, hidden: key.hidden, cells: cells))
@@ -212,11 +247,44 @@ public struct ReportModel: Sendable {
         completedRuns = runs.filter { $0.status == "completed" }.count
         failedRuns = runs.filter { $0.status == "failed" }.count
         unfinishedRuns = totalRuns - completedRuns - failedRuns
-        labels = Self.ordered(runs.map(\.label))
+        specNotes = notes
+        let cellsInOrder = groups.flatMap(\.cells)
+        labels = Self.ordered(cellsInOrder.map(\.label))
         var ruleOfLabel: [String: String] = [:]
-        for r in runs where ruleOfLabel[r.label] == nil { ruleOfLabel[r.label] = r.rule }
+        for c in cellsInOrder where ruleOfLabel[c.label] == nil { ruleOfLabel[c.label] = c.rule }
         palette = RulePalette(labels: labels, rules: ruleOfLabel)
         curveFigures = Self.curveFigures(groups)
+        // Metric curves: the same panels, each cell's curve made from what its runs logged.
+        var metricFigures: [CurveFigure] = []
+        var metricSeries: [Int64: [String: [Double]]] = [:]
+        for figure in curveFigures {
+            var perCell: [[String: [[Double]]]] = []
+            for panel in figure.panels {
+                for cell in panel.cells {
+                    var byName: [String: [[Double]]] = [:]
+                    for id in cell.completedRunIDs {
+                        if metricSeries[id] == nil { metricSeries[id] = try metrics(id) }
+                        for (name, values) in metricSeries[id]! { byName[name, default: []].append(values) }
+                    }
+                    perCell.append(byName)
+                }
+            }
+            for name in Set(perCell.flatMap(\.keys)).sorted() {
+                var metricFigure = figure
+                metricFigure.quantity = name
+                metricFigure.id = Self.fileSafe("metric-\(name)-") + figure.id
+                metricFigure.title = "\(name) — " + figure.title
+                var k = 0
+                for p in metricFigure.panels.indices {
+                    for c in metricFigure.panels[p].cells.indices {
+                        metricFigure.panels[p].cells[c].curve = perCell[k][name].flatMap { Self.curve($0, options: options) }
+                        k += 1
+                    }
+                }
+                metricFigures.append(metricFigure)
+            }
+        }
+        self.metricFigures = metricFigures
         depthFigures = Self.depthFigures(groups)
         // Figure ids name files: make them unique ("-2", "-3", … after a repeat).
         var seen = Set<String>()
@@ -226,6 +294,7 @@ public struct ReportModel: Sendable {
             return candidate
         }
         for i in curveFigures.indices { curveFigures[i].id = unique(curveFigures[i].id) }
+        for i in self.metricFigures.indices { self.metricFigures[i].id = unique(self.metricFigures[i].id) }
         for i in depthFigures.indices { depthFigures[i].id = unique(depthFigures[i].id) }
     }
 

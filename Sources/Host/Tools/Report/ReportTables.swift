@@ -18,15 +18,15 @@ public struct ReportTable: Sendable {
 public enum ReportTables {
     /// Final performance per (group, protocol, environment, shape, rule).
     public static func performance(_ model: ReportModel) -> ReportTable {
-        var table = ReportTable(headers: ["group", "protocol", "environment", "shape", "rule", "final performance (mean ± sd)",
-                                          "n", "failed"],
-                                rows: [], numeric: [5, 6, 7], ruleColumn: 4, keyColumns: 4)
+        var table = ReportTable(headers: ["group", "protocol", "environment", "shape", "rule", "parameters",
+                                          "final performance (mean ± sd)", "n", "failed"],
+                                rows: [], numeric: [6, 7, 8], ruleColumn: 4, keyColumns: 4)
         let showUnfinished = model.unfinishedRuns > 0
-        if showUnfinished { table.headers.append("not run"); table.numeric.insert(8) }
+        if showUnfinished { table.headers.append("not run"); table.numeric.insert(9) }
         for g in model.groups {
             table.blockStarts.insert(table.rows.count)
             for c in g.cells {
-                var row = [g.group, g.protocolName, g.environmentName, g.shape, c.label, ReportFormat.meanSD(c),
+                var row = [g.group, g.protocolName, g.environmentName, g.shape, c.label, c.identity.parameterText, ReportFormat.meanSD(c),
                            String(c.finalValues.count), c.failed > 0 ? String(c.failed) : "0"]
                 if showUnfinished { row.append(String(c.unfinished)) }
                 table.rows.append(row)

@@ -83,7 +83,7 @@ public enum SVGChart {
             if windows.count == 1, let w = windows.first, w > 1 { note += " · w = \(w)" }
             svg.text(plot.x, oy + 22, "\(panel.environmentName) · \(panel.shape)", size: 13, weight: "600")
             svg.text(plot.x + plot.width, oy + 22, note, size: 11, color: mutedColor, anchor: "end")
-            drawAxes(&svg, plot: plot, xs: xs, ys: ys, xTicks: xTicks, yTicks: yTicks, xLabel: noun, yLabel: "return")
+            drawAxes(&svg, plot: plot, xs: xs, ys: ys, xTicks: xTicks, yTicks: yTicks, xLabel: noun, yLabel: figure.quantity)
             for (label, curve) in curves {
                 let color = palette.color(label)
                 let x = curve.episodes.map { xs(Double($0)) }

@@ -278,6 +278,22 @@ public final class ResultStore: @unchecked Sendable {
         }
     }
 
+    /// What a run's scripts logged, by metric name: one value per episode in episode order (NaN where
+    /// the metric was not logged that episode).
+    public func metrics(ofRun id: Int64) throws -> [String: [Double]] {
+        try queue.read { db in
+            let episodes = try Int.fetchOne(db, sql: "SELECT max(episode) FROM episodes WHERE run_id = ?", arguments: [id]) ?? 0
+            var out: [String: [Double]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT episode, name, value FROM metrics WHERE run_id = ?", arguments: [id]) {
+                let episode: Int = row["episode"], name: String = row["name"]
+                guard episode >= 1 && episode <= episodes else { continue }
+                if out[name] == nil { out[name] = [Double](repeating: .nan, count: episodes) }
+                out[name]![episode - 1] = row["value"]
+            }
+            return out
+        }
+    }
+
     private static func run(_ row: Row) -> StoredRun {
         StoredRun(id: row["id"], key: row["key"], experiment: row["experiment"], group: row["group_name"], label: row["label"],
                   rule: row["rule"], script: row["script"], environment: row["environment"], hidden: row["hidden"],
