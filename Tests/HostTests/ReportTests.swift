@@ -227,13 +227,80 @@ final class ReportTests: XCTestCase {
             ($0, MarkdownReport.relativePath(from: URL(fileURLWithPath: "/a/docs"), to: URL(fileURLWithPath: "/a/docs/figures/\($0).svg")))
         })
         let md = MarkdownReport.render(model, diagnostics: nil, figureLinks: links)
-        XCTAssertTrue(md.contains("| group | protocol | environment | shape | rule | final performance (mean ± sd) | n | failed | not run |"))
-        XCTAssertTrue(md.contains("| fig1 | per-run | cartpole | 1x64 | nrl | 20.00 ± 10.00 | 3 | 0 | 0 |"), md)
+        XCTAssertTrue(md.contains("| group | protocol | environment | shape | rule | parameters | final performance (mean ± sd) | n | failed | not run |"))
+        XCTAssertTrue(md.contains("| fig1 | per-run | cartpole | 1x64 | nrl |  | 20.00 ± 10.00 | 3 | 0 | 0 |"), md)
         XCTAssertTrue(md.contains("](figures/curves-fig1-per-run-1l.svg)"))
         XCTAssertTrue(md.contains("](figures/depth-per-run.svg)"))
         XCTAssertTrue(md.contains(Self.failure))
         XCTAssertFalse(MarkdownReport.render(model, diagnostics: nil).contains(".svg"), "no links without --svg")
         XCTAssertEqual(MarkdownReport.relativePath(from: URL(fileURLWithPath: "/a/docs"), to: URL(fileURLWithPath: "/a/fig/x.svg")), "../fig/x.svg")
+    }
+
+    /// Two configurations under one label (a default changed between two sweeps of the same
+    /// experiment) are two rows named by what differs, with a note; never one pooled row.
+    func testTwoSpecsUnderOneLabelAreTwoRowsNamedByTheirDifference() throws {
+        func spec(_ lambda: Double, script: String = "abc1234def") -> String {
+            #"{"environment":"cartpole","episodes":100,"hidden":64,"initSeed":1,"layers":1,"limits":{},"#
+                + #""parameters":{"values":{"lambda":\#(lambda),"lr":0.05,"trace":true}},"ruleScriptHash":"\#(script)","#
+                + #""rule":"nrl-lambda","seed":1,"version":"0.3.0"}"#
+        }
+        var runs: [StoredRun] = []
+        var returns: [Int64: [Double]] = [:]
+        for (k, (lambda, final)) in [(0.99, 200.0), (0.99, 210.0), (0.5, 20.0), (0.5, 30.0)].enumerated() {
+            var r = Self.run(group: "main", label: "nrl-lambda", rule: "nrl-lambda", seed: k % 2 + 1)
+            r.id = Int64(k + 1)
+            r.key += "|\(lambda)"
+            r.specJSON = spec(lambda)
+            r.status = "completed"
+            r.finalPerformance = final
+            runs.append(r)
+            returns[r.id] = Self.returns(100, final: final)
+        }
+        let model = try ReportModel(storePath: "s", runs: runs, returns: { returns[$0]! })
+        let cells = try XCTUnwrap(model.groups.first).cells
+        XCTAssertEqual(cells.map(\.label), ["nrl-lambda (lambda=0.99)", "nrl-lambda (lambda=0.5)"])
+        XCTAssertEqual(cells.map(\.finalValues), [[200, 210], [20, 30]])
+        XCTAssertEqual(cells.map(\.identity.parameterText), ["lambda=0.99 lr=0.05 trace=true", "lambda=0.5 lr=0.05 trace=true"])
+        XCTAssertEqual(model.specNotes.count, 1)
+        XCTAssertTrue(model.specNotes[0].contains("'nrl-lambda' in main"), model.specNotes[0])
+        let table = ReportTables.text(ReportTables.performance(model))
+        XCTAssertTrue(table.contains("nrl-lambda (lambda=0.5)"), table)
+        XCTAssertEqual(Set(model.palette.colors.keys), Set(cells.map(\.label)), "each row has its own colour")
+
+        // An edited script with the same parameters: named by the script's content hash.
+        runs[2].specJSON = spec(0.99, script: "9876543aaa")
+        runs[3].specJSON = spec(0.99, script: "9876543aaa")
+        let edited = try ReportModel(storePath: "s", runs: runs, returns: { returns[$0]! })
+        XCTAssertEqual(edited.groups[0].cells.map(\.label), ["nrl-lambda (script abc1234)", "nrl-lambda (script 9876543)"])
+        // One configuration: the label as the experiment wrote it.
+        let one = try ReportModel(storePath: "s", runs: Array(runs.prefix(2)), returns: { returns[$0]! })
+        XCTAssertEqual(one.groups[0].cells.map(\.label), ["nrl-lambda"])
+        XCTAssertTrue(one.specNotes.isEmpty)
+    }
+
+    /// What scripts logged is drawn per metric, one curve per rule, from the runs' own values.
+    func testLoggedMetricsAreDrawn() throws {
+        let store = try ResultStore(path: dir.appendingPathComponent("m.sqlite").path)
+        let prepared = try store.prepare([Self.run(group: "main", label: "mine", rule: "mine", seed: 1),
+                                          Self.run(group: "main", label: "mine", rule: "mine", seed: 2)])
+        for (k, run) in prepared.enumerated() {
+            try store.markRunning(run.id)
+            let records = (1...10).map { e in
+                EpisodeRecord(episode: e, totalReward: 1, length: 1, metrics: e % 2 == 0 ? ["rpe": Double(k + e)] : [:])
+            }
+            try store.finish(run.id, RunResult(records: records, seconds: 1, steps: 10, failure: nil))
+        }
+        let model = try ReportModel(store: store, options: .init(windowFraction: 0))
+        let figure = try XCTUnwrap(model.metricFigures.first)
+        XCTAssertEqual(model.metricFigures.count, 1)
+        XCTAssertEqual(figure.quantity, "rpe")
+        let curve = try XCTUnwrap(figure.panels.first?.cells.first?.curve)
+        XCTAssertEqual(curve.mean[1], 2.5, "episode 2: mean of 2 and 3")
+        XCTAssertTrue(curve.mean[0].isNaN, "episode 1 logged nothing")
+        let svg = SVGChart.learningCurves(figure, palette: model.palette, band: model.band)
+        XCTAssertTrue(svg.contains(">rpe<"), "the y axis names the metric")
+        XCTAssertTrue(HTMLReport.render(model, diagnostics: nil).contains("Logged metrics"))
+        XCTAssertFalse(HTMLReport.render(model, diagnostics: nil).contains("href=\"#depth\""), "no empty Depth section")
     }
 
     func testEmptyStore() throws {
