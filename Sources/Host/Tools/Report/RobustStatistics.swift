@@ -47,9 +47,39 @@ public struct PerformanceProfile: Sendable, Equatable {
     /// Finite scores used, and scores left out because they were not finite.
     public var runs: Int
     public var droppedNonFinite: Int
+    /// The band's coverage and number of resamples.
+    public var confidence: Double
+    public var resamples: Int
+}
+
+/// The point estimates of a set of runs with their bootstrap intervals: one row of a results table.
+public struct RobustSummary: Sendable, Equatable {
+    public var interquartileMean: Double
+    public var interquartileMeanCI: ConfidenceInterval
+    public var mean: Double
+    public var meanCI: ConfidenceInterval
+    /// Finite scores used, and scores left out because they were not finite.
+    public var runs: Int
+    public var droppedNonFinite: Int
 }
 
 public enum RobustStatistics {
+    /// IQM and mean with their stratified-bootstrap intervals (both from the same resamples). Nil without
+    /// a finite score.
+    public static func summary(_ scores: [[Double]], settings: BootstrapSettings = BootstrapSettings()) -> RobustSummary? {
+        let (tasks, dropped) = finiteScores(scores)
+        guard !tasks.isEmpty, settings.resamples >= 1,
+              let iqm = interquartileMean(pooling: tasks), let mean = aggregateMean(tasks) else { return nil }
+        var generator = BootstrapGenerator(seed: settings.seed)
+        let indices = generator.stratifiedIndices(runsPerTask: tasks.map(\.count), resamples: settings.resamples)
+        guard let iqmCI = stratifiedBootstrapCI(tasks, resampleIndices: indices, confidence: settings.confidence,
+                                                statistic: { interquartileMean(pooling: $0) ?? .nan }),
+              let meanCI = stratifiedBootstrapCI(tasks, resampleIndices: indices, confidence: settings.confidence,
+                                                 statistic: { aggregateMean($0) ?? .nan }) else { return nil }
+        return RobustSummary(interquartileMean: iqm, interquartileMeanCI: iqmCI, mean: mean, meanCI: meanCI,
+                             runs: tasks.map(\.count).reduce(0, +), droppedNonFinite: dropped)
+    }
+
     // MARK: Data
 
     /// The finite values of `scores`, tasks left empty dropped, and how many values were left out.
@@ -223,7 +253,8 @@ public enum RobustStatistics {
             upper.append(interval.upper)
         }
         return PerformanceProfile(thresholds: thresholds, fraction: profileFractions(tasks, thresholds: thresholds),
-                                  lower: lower, upper: upper, runs: tasks.map(\.count).reduce(0, +), droppedNonFinite: dropped)
+                                  lower: lower, upper: upper, runs: tasks.map(\.count).reduce(0, +), droppedNonFinite: dropped,
+                                  confidence: confidence, resamples: resampleIndices.count)
     }
 
     /// Fraction of runs > τ per task, averaged over tasks (equal to rliable's np.mean(scores > τ) when
@@ -234,12 +265,16 @@ public enum RobustStatistics {
         }
     }
 
-    /// `count` thresholds evenly spaced from the lowest to the highest finite score (for a profile plot).
+    /// Thresholds for plotting a profile: `count` evenly spaced from a little below the lowest finite score
+    /// (5% of the range, so every profile starts at 1) to the highest (where every profile is 0), together
+    /// with every distinct score — the profile and its band change only at scores, so a step plot through
+    /// these thresholds is exact. Sorted; empty without a finite score.
     public static func thresholds(spanning scores: [[Double]], count: Int = 101) -> [Double] {
         let all = scores.flatMap { $0 }.filter(\.isFinite)
-        guard let low = all.min(), let high = all.max(), count >= 2 else { return all.min().map { [$0] } ?? [] }
-        if low == high { return [low] }
-        return (0..<count).map { low + (high - low) * Double($0) / Double(count - 1) }
+        guard let high = all.max(), var low = all.min() else { return [] }
+        low -= high > low ? 0.05 * (high - low) : max(1, abs(low) * 0.05)
+        let grid = count < 2 ? [low, high] : (0..<count).map { low + (high - low) * Double($0) / Double(count - 1) }
+        return Array(Set(grid + all)).sorted()
     }
 
     // MARK: Sample efficiency
