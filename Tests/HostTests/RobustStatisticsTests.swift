@@ -158,6 +158,20 @@ final class RobustStatisticsTests: XCTestCase {
         }
     }
 
+    func testPairwiseImprovementCoversEachPairOnceWithTheReferenceProbabilities() throws {
+        let reference = try reference()
+        let settings = BootstrapSettings(resamples: 300, seed: 9)
+        let pairs = RobustStatistics.pairwiseImprovement(reference.rules.map { ($0.label, $0.scores) } + [("none", [[.nan], [.nan]])],
+                                                         settings: settings)
+        XCTAssertEqual(pairs.map { "\($0.x)>\($0.y)" }, ["nrl>bp", "nrl>rmhl", "bp>rmhl"])
+        for pair in pairs {
+            let want = try XCTUnwrap(reference.pairs.first { $0.x == pair.x && $0.y == pair.y })
+            assertClose(pair.probability, want.probability, "P(\(pair.x) > \(pair.y))")
+            XCTAssertEqual(pair.interval, RobustStatistics.probabilityOfImprovementCI(
+                try reference.rule(pair.x).scores, try reference.rule(pair.y).scores, settings: settings))
+        }
+    }
+
     // (5) Performance profile: the fractions at each τ, and the band from the reference's resamples.
     func testPerformanceProfileEqualsTheReference() throws {
         let reference = try reference()

@@ -35,6 +35,14 @@ public struct BootstrapSettings: Sendable, Equatable {
     }
 }
 
+/// P(X > Y) for one pair of labels, with its bootstrap interval.
+public struct ImprovementProbability: Sendable, Equatable {
+    public var x: String
+    public var y: String
+    public var probability: Double
+    public var interval: ConfidenceInterval
+}
+
 /// A run-score distribution (rliable's performance profile): at each threshold τ, the fraction of runs
 /// whose score is above τ, and a stratified-bootstrap band around it.
 public struct PerformanceProfile: Sendable, Equatable {
@@ -194,6 +202,22 @@ public enum RobustStatistics {
             yIndices.append(generator.stratifiedIndices(runsPerTask: ys.map(\.count)))
         }
         return probabilityOfImprovementCI(xs, ys, xIndices: xIndices, yIndices: yIndices, confidence: settings.confidence)
+    }
+
+    /// P(X > Y) with its interval for every pair of labels, each pair once in the given order (x before y;
+    /// from the same resamples P(Y > X) = 1 − P(X > Y), with interval [1 − upper, 1 − lower]). Pairs without a common task with
+    /// finite scores are left out. Every pair uses the same seed, so adding a label changes no other pair.
+    public static func pairwiseImprovement(_ scoresByLabel: [(label: String, scores: [[Double]])],
+                                           settings: BootstrapSettings = BootstrapSettings()) -> [ImprovementProbability] {
+        var out: [ImprovementProbability] = []
+        for (i, x) in scoresByLabel.enumerated() {
+            for y in scoresByLabel[(i + 1)...] {
+                guard let p = probabilityOfImprovement(x.scores, y.scores),
+                      let interval = probabilityOfImprovementCI(x.scores, y.scores, settings: settings) else { continue }
+                out.append(ImprovementProbability(x: x.label, y: y.label, probability: p, interval: interval))
+            }
+        }
+        return out
     }
 
     /// The same interval from given resamples of X and of Y (layout as in `stratifiedBootstrapCI`).
