@@ -199,6 +199,22 @@ final class RobustStatisticsTests: XCTestCase {
         }
     }
 
+    func testSampleEfficiencyOfSeveralRunsCountsRunsThatNeverReachTheThresholdAsLast() throws {
+        let fast = [0.0, 10, 10, 10], slow = [0.0, 0, 0, 10], never = [0.0, 0, 0, 0], broken = [Double.nan, .nan, .nan, .nan]
+        let e = try XCTUnwrap(RobustStatistics.sampleEfficiency([slow, fast, never], threshold: 10, window: 1))
+        XCTAssertEqual(e.episodes, [4, 2, nil])
+        XCTAssertEqual(e.reached, 2)
+        XCTAssertEqual(e.medianEpisodes, 4)
+        XCTAssertEqual(e.auc, [2.5, 7.5, 0])
+        XCTAssertNil(try XCTUnwrap(RobustStatistics.sampleEfficiency([fast, never], threshold: 10, window: 1)).medianEpisodes,
+                     "the upper middle run never reached it")
+        XCTAssertEqual(RobustStatistics.sampleEfficiency([fast, slow, never, fast], threshold: 10, window: 1)?.medianEpisodes, 3)
+        let withBroken = try XCTUnwrap(RobustStatistics.sampleEfficiency([fast, broken], threshold: 10, window: 1))
+        XCTAssertEqual(withBroken.episodes, [2, nil])
+        XCTAssertEqual(withBroken.auc, [7.5], "a run without a finite return has no AUC")
+        XCTAssertNil(RobustStatistics.sampleEfficiency([], threshold: 0, window: 1))
+    }
+
     // Edge cases: empty → nil; non-finite values left out and counted; one run; all equal.
     func testEdgeCases() throws {
         XCTAssertNil(RobustStatistics.interquartileMean([Double]()))

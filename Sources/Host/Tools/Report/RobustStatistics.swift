@@ -71,6 +71,23 @@ public struct RobustSummary: Sendable, Equatable {
     public var droppedNonFinite: Int
 }
 
+/// How fast a set of runs learns: per run, the first episode its smoothed return reaches a threshold,
+/// and its normalised area under the learning curve.
+public struct SampleEfficiency: Sendable, Equatable {
+    public var threshold: Double
+    public var window: Int
+    /// Per run, the first episode (1-based) at which the smoothed return reaches the threshold; nil: never.
+    public var episodes: [Int?]
+    /// The median of `episodes`, a run that never reached the threshold counting as later than any that
+    /// did; nil when the median run never reached it.
+    public var medianEpisodes: Double?
+    /// Per run with a finite return, its mean return over all episodes (normalised AUC).
+    public var auc: [Double]
+
+    /// Runs that reached the threshold.
+    public var reached: Int { episodes.compactMap { $0 }.count }
+}
+
 public enum RobustStatistics {
     /// IQM and mean with their stratified-bootstrap intervals (both from the same resamples). Nil without
     /// a finite score.
@@ -310,6 +327,18 @@ public enum RobustStatistics {
     public static func episodesToThreshold(_ returns: [Double], threshold: Double, window: Int) -> Int? {
         let smoothed = centredMovingAverage(returns, window: window)
         return smoothed.firstIndex { $0.isFinite && $0 >= threshold }.map { $0 + 1 }
+    }
+
+    /// Episodes to `threshold` and normalised AUC of each run (`runs[run][episode]`). Nil without runs.
+    public static func sampleEfficiency(_ runs: [[Double]], threshold: Double, window: Int) -> SampleEfficiency? {
+        guard !runs.isEmpty else { return nil }
+        let episodes = runs.map { episodesToThreshold($0, threshold: threshold, window: window) }
+        // Never reaching sorts last (as +∞): the median exists while at most the upper half never reached it.
+        let ordered = episodes.map { $0.map(Double.init) ?? .infinity }.sorted()
+        let n = ordered.count
+        let median = n % 2 == 1 ? ordered[n / 2] : (ordered[n / 2 - 1] + ordered[n / 2]) / 2
+        return SampleEfficiency(threshold: threshold, window: window, episodes: episodes,
+                                medianEpisodes: median.isFinite ? median : nil, auc: runs.compactMap(normalisedAUC))
     }
 
     /// The area under the learning curve normalised by its length: the mean return over all episodes
