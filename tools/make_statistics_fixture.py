@@ -221,6 +221,18 @@ def main():
                            "episode": int(hits[0]) + 1 if len(hits) else None})
     sample_efficiency = {"returns": curve, "auc": float(np.mean(curve)), "cases": efficiency}
 
+    # The report's own blocks are single tasks (one environment each): the first task's scores of every
+    # rule, their IQM (scipy's trim_mean) and, for each pair in rule order, scipy's Mann-Whitney U / nm.
+    labels = list(RULES)
+    first = {label: [float(v) for v in RULES[label][0]] for label in labels}
+    report = {
+        "task": 0,
+        "iqm": {label: float(scipy.stats.trim_mean(np.array(first[label]), 0.25, axis=None)) for label in labels},
+        "pairs": [{"x": x, "y": y,
+                   "probability": float(scipy.stats.mannwhitneyu(first[x], first[y]).statistic) / (len(first[x]) * len(first[y]))}
+                  for i, x in enumerate(labels) for y in labels[i + 1:]],
+    }
+
     document = {
         "schema": "nrl-statistics-v1",
         "description": "rliable's IQM, aggregate mean, stratified-bootstrap percentile intervals, probability of "
@@ -233,6 +245,7 @@ def main():
         "pairs": pairs,
         "trim_mean_cases": trim,
         "sample_efficiency": sample_efficiency,
+        "report": report,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(dump(document) + "\n")

@@ -70,6 +70,11 @@ struct ReportCommand: ParsableCommand {
                 try write(SVGChart.learningCurves(figure, palette: model.palette, band: model.band), to: url)
                 written[figure.id] = url
             }
+            for entry in model.profileFigures {
+                let url = folder.appendingPathComponent(entry.id + ".svg")
+                try write(ProfileChart.svg(entry.figure, palette: model.palette), to: url)
+                written[entry.id] = url
+            }
             for figure in model.depthFigures {
                 let url = folder.appendingPathComponent(figure.id + ".svg")
                 try write(SVGChart.depth(figure, palette: model.palette), to: url)
@@ -98,10 +103,19 @@ struct ReportCommand: ParsableCommand {
         print(ScriptText.oneLine(name) + ": \(model.totalRuns) runs, \(model.completedRuns) completed, \(model.failedRuns) failed"
               + (model.unfinishedRuns > 0 ? ", \(model.unfinishedRuns) not run yet" : "") + " (\(store))")
         guard !model.groups.isEmpty else { return }
-        print("final performance: mean return of the last 50 episodes, mean ± sd over seeds\n")
+        print("final performance: mean return of the last 50 episodes; mean ± sd and interquartile mean with a 95% stratified-bootstrap interval over seeds\n")
         print(ScriptText.terminalSafe(ReportTables.text(ReportTables.performance(model))))
         for note in model.specNotes { print(ScriptText.oneLine("note: \(note)")) }
         if !model.specNotes.isEmpty { print("") }
+        if model.groups.contains(where: { !$0.improvements.isEmpty }) {
+            print("probability of improvement: P(a run of X ends above a run of Y), 95% stratified-bootstrap interval\n")
+            print(ScriptText.terminalSafe(ReportTables.text(ReportTables.improvement(model))))
+        }
+        let efficiency = ReportTables.sampleEfficiency(model)
+        if !efficiency.rows.isEmpty {
+            print("sample efficiency: episodes until the smoothed return reaches the threshold; area under the learning curve\n")
+            print(ScriptText.terminalSafe(ReportTables.text(efficiency)))
+        }
         if !model.failures.isEmpty {
             print("failed runs:")
             for f in model.failures.prefix(20) {

@@ -211,7 +211,7 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains(SVGChart.escape(Self.failure)), "the failed run's message is shown")
         XCTAssertTrue(html.contains(SVGChart.escape(Self.oddLabel)))
         XCTAssertFalse(html.contains(Self.oddLabel), "labels are escaped")
-        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, model.curveFigures.count + model.depthFigures.count)
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, model.curveFigures.count + model.depthFigures.count + model.profileFigures.count)
         XCTAssertTrue(html.contains("Cost card"))
         // Every inline SVG is well-formed XML on its own.
         var rest = html[...]
@@ -227,8 +227,8 @@ final class ReportTests: XCTestCase {
             ($0, MarkdownReport.relativePath(from: URL(fileURLWithPath: "/a/docs"), to: URL(fileURLWithPath: "/a/docs/figures/\($0).svg")))
         })
         let md = MarkdownReport.render(model, diagnostics: nil, figureLinks: links)
-        XCTAssertTrue(md.contains("| group | protocol | environment | shape | rule | parameters | final performance (mean ± sd) | n | failed | not run |"))
-        XCTAssertTrue(md.contains("| fig1 | per-run | cartpole | 1x64 | nrl |  | 20.00 ± 10.00 | 3 | 0 | 0 |"), md)
+        XCTAssertTrue(md.contains("| group | protocol | environment | shape | rule | parameters | final performance (mean ± sd) | IQM [95% CI] | n | failed | not run |"))
+        XCTAssertTrue(md.contains("| fig1 | per-run | cartpole | 1x64 | nrl |  | 20.00 ± 10.00 | 20.00 [10.00, 30.00] | 3 | 0 | 0 |"), md)
         XCTAssertTrue(md.contains("](figures/curves-fig1-per-run-1l.svg)"))
         XCTAssertTrue(md.contains("](figures/depth-per-run.svg)"))
         XCTAssertTrue(md.contains(Self.failure))
@@ -301,6 +301,57 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(svg.contains(">rpe<"), "the y axis names the metric")
         XCTAssertTrue(HTMLReport.render(model, diagnostics: nil).contains("Logged metrics"))
         XCTAssertFalse(HTMLReport.render(model, diagnostics: nil).contains("href=\"#depth\""), "no empty Depth section")
+    }
+
+    /// The report's IQM and probabilities of improvement on the committed reference data set (values
+    /// from scipy, tools/make_statistics_fixture.py): one block, a rule's runs ending at its scores.
+    func testReportStatisticsMatchTheReference() throws {
+        struct Fixture: Decodable {
+            struct Rule: Decodable { var label: String; var scores: [[Double]] }
+            struct Pair: Decodable { var x: String; var y: String; var probability: Double }
+            struct Report: Decodable { var task: Int; var iqm: [String: Double]; var pairs: [Pair] }
+            var rules: [Rule]
+            var report: Report
+        }
+        let url = ReferenceData.packageRoot.appendingPathComponent("Tests/Golden/statistics/rliable_reference.json")
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        let store = try ResultStore(path: dir.appendingPathComponent("stats.sqlite").path)
+        var plan: [(StoredRun, Double)] = []
+        for rule in fixture.rules {
+            for (k, score) in rule.scores[fixture.report.task].enumerated() {
+                plan.append((Self.run(group: "main", label: rule.label, rule: rule.label, seed: k + 1), score))
+            }
+        }
+        for (run, (_, score)) in zip(try store.prepare(plan.map(\.0)), plan) {
+            try store.markRunning(run.id)
+            try store.finish(run.id, Self.result([Double](repeating: score, count: 60)))
+        }
+        let model = try ReportModel(store: store)
+        let group = try XCTUnwrap(model.groups.first)
+        XCTAssertEqual(group.cells.map(\.label), fixture.rules.map(\.label))
+        for cell in group.cells {
+            let robust = try XCTUnwrap(cell.robust)
+            XCTAssertEqual(robust.interquartileMean, fixture.report.iqm[cell.label]!, accuracy: 1e-12, cell.label)
+            XCTAssertLessThanOrEqual(robust.interquartileMeanCI.lower, robust.interquartileMean)
+            XCTAssertGreaterThanOrEqual(robust.interquartileMeanCI.upper, robust.interquartileMean)
+        }
+        XCTAssertEqual(group.improvements.count, fixture.report.pairs.count)
+        for (mine, reference) in zip(group.improvements, fixture.report.pairs) {
+            XCTAssertEqual([mine.x, mine.y], [reference.x, reference.y])
+            XCTAssertEqual(mine.probability, reference.probability, accuracy: 1e-12, "\(mine.x) vs \(mine.y)")
+        }
+        // What the reader sees: the IQM with its interval in the table, each probability, a profile figure.
+        let table = ReportTables.text(ReportTables.performance(model))
+        let nrl = try XCTUnwrap(group.cells.first).robust!
+        XCTAssertTrue(table.contains(ReportFormat.estimate(nrl.interquartileMean, nrl.interquartileMeanCI)), table)
+        let improvement = ReportTables.text(ReportTables.improvement(model))
+        for p in fixture.report.pairs { XCTAssertTrue(improvement.contains(String(format: "%.2f", p.probability)), improvement) }
+        XCTAssertEqual(model.profileFigures.count, 1)
+        XCTAssertEqual(model.profileFigures[0].figure.panels.first?.series.map(\.label), fixture.rules.map(\.label))
+        let html = HTMLReport.render(model, diagnostics: nil)
+        XCTAssertTrue(html.contains("Probability of improvement") && html.contains("Performance profiles") && html.contains("Sample efficiency"))
+        // CartPole's threshold is Gymnasium's 475; a run of constant 500 reaches it at once, 120 never.
+        XCTAssertEqual(group.threshold?.value, 475)
     }
 
     func testEmptyStore() throws {

@@ -32,7 +32,7 @@ public enum HTMLReport {
         }
 
         h += section("final", "Final performance")
-        h += "<p>Final performance is the mean return of a run's last 50 episodes (trials on Reaching); the table gives its mean ± sample standard deviation over the completed runs (seeds), <i>n</i> completed runs, and how many failed.</p>\n"
+        h += "<p>\(e(finalExplanation))</p>\n"
         if model.groups.isEmpty {
             h += "<p class=\"muted\">The store holds no runs.</p>\n"
         } else {
@@ -40,6 +40,22 @@ public enum HTMLReport {
             for note in model.specNotes { h += "<p class=\"bad\">\(e(note))</p>\n" }
         }
         h += "</section>\n"
+
+        if model.groups.contains(where: { !$0.improvements.isEmpty || $0.threshold != nil }) {
+            h += section("statistics", "Statistics")
+            h += "<p>\(e(statisticsExplanation))</p>\n"
+            if model.groups.contains(where: { !$0.improvements.isEmpty }) {
+                h += "<h3>Probability of improvement</h3>\n<p>\(e(improvementExplanation))</p>\n"
+                h += ReportTables.html(ReportTables.improvement(model), palette: model.palette, className: "results")
+            }
+            for entry in model.profileFigures {
+                h += "<figure id=\"\(e(entry.id))\">\n" + ProfileChart.svg(entry.figure, palette: model.palette, inline: true)
+                h += "<figcaption>\(e(profileCaption))</figcaption>\n</figure>\n"
+            }
+            h += "<h3>Sample efficiency</h3>\n<p>\(e(efficiencyExplanation))</p>\n"
+            h += ReportTables.html(ReportTables.sampleEfficiency(model), palette: model.palette, className: "results")
+            h += "</section>\n"
+        }
 
         h += section("curves", "Learning curves")
         if model.curveFigures.isEmpty { h += "<p class=\"muted\">No completed runs to draw.</p>\n" }
@@ -99,6 +115,12 @@ public enum HTMLReport {
         let navigation = "<nav>" + sections.map { "<a href=\"#\($0.id)\">\(e($0.title))</a>" }.joined(separator: " · ") + "</nav>\n</header>\n\n"
         return head + navigation + h
     }
+
+    static let finalExplanation = "Final performance is the mean return of a run's last 50 episodes (trials on Reaching). The table gives its mean ± sample standard deviation over the completed runs (seeds) and its interquartile mean (IQM: the mean of the middle 50% of runs, scipy's trim_mean(x, 0.25)) with a 95% stratified-bootstrap confidence interval (2,000 resamples, percentile method), the number n of completed runs, and how many failed. Each row is one configuration: runs that differ in anything but their seeds are never pooled."
+    static let statisticsExplanation = "Following Agarwal et al., \"Deep Reinforcement Learning at the Edge of the Statistical Precipice\" (NeurIPS 2021) and their rliable library, with a few seeds: intervals rather than point estimates, statistics robust to one outlying seed. Each block (group, protocol, environment, shape) is one task; scores of different environments are never pooled."
+    static let improvementExplanation = "P(X > Y) is the probability that a run of X ends with a higher final performance than a run of Y (ties count ½; the Mann–Whitney U statistic over n·m pairs), with a 95% stratified-bootstrap interval. An interval above 0.5 means X is better with that confidence; 0.5 inside it means the seeds cannot tell them apart."
+    static let profileCaption = "Performance profiles: for each threshold τ, the fraction of runs whose final performance is above τ, with a 95% stratified-bootstrap band. A curve above another everywhere is better at every level (stochastic dominance)."
+    static let efficiencyExplanation = "Episodes until a run's learning curve (smoothed as in the figures) first reaches the threshold, the median over runs (a run that never reaches it counts as later than all; \"never\" when half or more never do) and how many reached it; and the area under the learning curve, as the mean return over all episodes, IQM with its 95% interval. Thresholds are Gymnasium's reward_threshold where the environment has one (CartPole-v1 475, Acrobot-v1 −100), else 90% of the best rule's final IQM in the block, or what --threshold sets."
 
     static func curveCaption(_ figure: CurveFigure, band: SpreadBand) -> String {
         var parts = ["Protocol: \(ReportModel.protocolTitle(figure.protocolName))."]

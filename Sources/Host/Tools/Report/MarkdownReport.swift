@@ -11,9 +11,26 @@ public enum MarkdownReport {
         md += model.unfinishedRuns > 0 ? ", \(model.unfinishedRuns) not run yet.\n\n" : ".\n\n"
 
         md += "## Final performance\n\n"
-        md += "Mean return of the last 50 episodes (trials on Reaching) of each run: mean ± sample sd over the completed runs (seeds), *n* completed, failed runs.\n\n"
+        md += HTMLReport.finalExplanation + "\n\n"
         md += model.groups.isEmpty ? "The store holds no runs.\n\n" : ReportTables.markdown(ReportTables.performance(model)) + "\n"
         for note in model.specNotes { md += "**Note:** \(note).\n\n" }
+
+        if model.groups.contains(where: { !$0.improvements.isEmpty || $0.threshold != nil }) {
+            md += "## Statistics\n\n" + HTMLReport.statisticsExplanation + "\n\n"
+            if model.groups.contains(where: { !$0.improvements.isEmpty }) {
+                md += "### Probability of improvement\n\n" + HTMLReport.improvementExplanation + "\n\n"
+                md += ReportTables.markdown(ReportTables.improvement(model)) + "\n"
+            }
+            if let links = figureLinks, !model.profileFigures.isEmpty {
+                md += "### Performance profiles\n\n"
+                for entry in model.profileFigures {
+                    if let path = links[entry.id] { md += "![\(entry.figure.title)](\(linkPath(path)))\n\n" }
+                }
+                md += "*\(HTMLReport.profileCaption)*\n\n"
+            }
+            md += "### Sample efficiency\n\n" + HTMLReport.efficiencyExplanation + "\n\n"
+            md += ReportTables.markdown(ReportTables.sampleEfficiency(model)) + "\n"
+        }
 
         if let links = figureLinks {
             md += "## Learning curves\n\n"

@@ -67,6 +67,10 @@ public struct ReportCell: Sendable, Equatable {
     public var curve: LearningCurve?
     /// The store ids of the completed runs, in run order.
     public var completedRunIDs: [Int64]
+    /// Interquartile mean and mean of `finalValues` with stratified-bootstrap 95% intervals.
+    public var robust: RobustSummary?
+    /// Episodes to the group's threshold and the normalised area under each run's learning curve.
+    public var efficiency: SampleEfficiency?
 
     public var mean: Double? { Statistics.mean(finalValues) }
     /// Sample standard deviation (n − 1); nil below two values.
@@ -81,6 +85,10 @@ public struct ReportGroup: Sendable, Equatable {
     public var layers: Int
     public var hidden: Int
     public var cells: [ReportCell]
+    /// P(X > Y) with its 95% interval for each pair of rules (in cell order).
+    public var improvements: [ImprovementProbability] = []
+    /// The return the sample-efficiency table measures episodes to.
+    public var threshold: EfficiencyThreshold?
 
     /// "1x64"
     public var shape: String { "\(layers)x\(hidden)" }
@@ -147,6 +155,8 @@ public struct ReportModel: Sendable {
     /// The metrics rule scripts logged (`log(name, value)`), one figure per metric and curve figure:
     /// the mean over seeds of each run's per-episode value, smoothed like the returns.
     public var metricFigures: [CurveFigure]
+    /// Performance profiles of the final performance, one figure per learning-curve figure.
+    public var profileFigures: [IdentifiedProfileFigure]
     public var depthFigures: [DepthFigure]
     /// Labels that cover more than one configuration in a group, one sentence each: they are shown
     /// as separate rows, never pooled.
@@ -158,10 +168,14 @@ public struct ReportModel: Sendable {
         public var windowFraction: Double = 0.015
         /// At most this many points per curve.
         public var maxPoints: Int = 400
-        public init(band: SpreadBand = .minMax, windowFraction: Double = 0.015, maxPoints: Int = 400) {
+        /// Sample-efficiency thresholds by environment, overriding `ReportStatistics.solvedAt`.
+        public var thresholds: [String: Double] = [:]
+        public init(band: SpreadBand = .minMax, windowFraction: Double = 0.015, maxPoints: Int = 400,
+                    thresholds: [String: Double] = [:]) {
             self.band = band
             self.windowFraction = windowFraction
             self.maxPoints = maxPoints
+            self.thresholds = thresholds
         }
     }
 
@@ -201,11 +215,13 @@ public struct ReportModel: Sendable {
         }
 
         var groups: [ReportGroup] = []
+        var seriesOfGroups: [[[[Double]]]] = []
         var failures: [FailedRunEntry] = []
         var notes: [String] = []
         for key in keys {
             let members = byKey[key]!
             var cells: [ReportCell] = []
+            var seriesOfCells: [[[Double]]] = []
             var configurations: [(label: String, base: String, identity: SpecIdentity, runs: [StoredRun])] = []
             for base in Self.ordered(members.map(\.label)) {
                 let ofLabel = members.filter { $0.label == base }
@@ -232,6 +248,7 @@ public struct ReportModel: Sendable {
                 let finals = completed.compactMap(\.finalPerformance).filter(\.isFinite)
                 let series = try completed.map { try returns($0.id) }.filter { !$0.isEmpty }
                 let curve = Self.curve(series, options: options)
+                seriesOfCells.append(series)
                 cells.append(ReportCell(label: label, baseLabel: base, rule: runsOfLabel[0].rule, identity: identity,
                                         specJSON: runsOfLabel[0].specJSON, finalValues: finals,
                                         seeds: completed.map(\.seed), completed: completed.count, failed: failed.count,
@@ -240,7 +257,9 @@ public struct ReportModel: Sendable {
             }
             groups.append(ReportGroup(group: key.group, protocolName: key.protocolName, environment: key.environment,
                                       layers: key.layers, hidden: key.hidden, cells: cells))
+            seriesOfGroups.append(seriesOfCells)
         }
+        ReportStatistics.fill(&groups, series: seriesOfGroups, thresholds: options.thresholds)
         self.groups = groups
         self.failures = failures
         totalRuns = runs.count
@@ -285,6 +304,7 @@ public struct ReportModel: Sendable {
             }
         }
         self.metricFigures = metricFigures
+        profileFigures = ReportStatistics.profileFigures(curveFigures)
         depthFigures = Self.depthFigures(groups)
         // Figure ids name files: make them unique ("-2", "-3", … after a repeat).
         var seen = Set<String>()
@@ -295,6 +315,7 @@ public struct ReportModel: Sendable {
         }
         for i in curveFigures.indices { curveFigures[i].id = unique(curveFigures[i].id) }
         for i in self.metricFigures.indices { self.metricFigures[i].id = unique(self.metricFigures[i].id) }
+        for i in profileFigures.indices { profileFigures[i].id = unique(profileFigures[i].id) }
         for i in depthFigures.indices { depthFigures[i].id = unique(depthFigures[i].id) }
     }
 
@@ -338,19 +359,7 @@ public struct ReportModel: Sendable {
     /// Centred moving average over `window` (odd) values; near the ends the window shrinks to what
     /// exists; values that are not finite are left out of each average.
     public static func movingAverage(_ x: [Double], window: Int) -> [Double] {
-        let n = x.count, half = max(0, window / 2)
-        guard half > 0 else { return x }
-        var sum = [Double](repeating: 0, count: n + 1), finite = [Int](repeating: 0, count: n + 1)
-        for i in 0..<n {
-            let ok = x[i].isFinite
-            sum[i + 1] = sum[i] + (ok ? x[i] : 0)
-            finite[i + 1] = finite[i] + (ok ? 1 : 0)
-        }
-        return (0..<n).map { i in
-            let lo = max(0, i - half), hi = min(n, i + half + 1)
-            let k = finite[hi] - finite[lo]
-            return k > 0 ? (sum[hi] - sum[lo]) / Double(k) : .nan
-        }
+        RobustStatistics.centredMovingAverage(x, window: window)
     }
 
     /// At most `maxPoints` evenly spaced indices of 0..<count, always including the first and last.
@@ -514,6 +523,12 @@ public enum ReportFormat {
         guard let sd = cell.sd else { return number(m) }
         let f = format(forMagnitude: max(abs(m), sd))
         return "\(number(m, format: f)) ± \(number(sd, format: f))"
+    }
+
+    /// "212.3 [198.0, 230.1]": an estimate and its interval, with the same decimals (set by the largest).
+    public static func estimate(_ value: Double, _ interval: ConfidenceInterval) -> String {
+        let f = format(forMagnitude: max(abs(value), abs(interval.lower), abs(interval.upper)))
+        return "\(number(value, format: f)) [\(number(interval.lower, format: f)), \(number(interval.upper, format: f))]"
     }
 
     /// 20000 → "20,000".

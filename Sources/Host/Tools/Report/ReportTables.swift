@@ -19,17 +19,55 @@ public enum ReportTables {
     /// Final performance per (group, protocol, environment, shape, rule).
     public static func performance(_ model: ReportModel) -> ReportTable {
         var table = ReportTable(headers: ["group", "protocol", "environment", "shape", "rule", "parameters",
-                                          "final performance (mean ± sd)", "n", "failed"],
-                                rows: [], numeric: [6, 7, 8], ruleColumn: 4, keyColumns: 4)
+                                          "final performance (mean ± sd)", "IQM [95% CI]", "n", "failed"],
+                                rows: [], numeric: [6, 7, 8, 9], ruleColumn: 4, keyColumns: 4)
         let showUnfinished = model.unfinishedRuns > 0
-        if showUnfinished { table.headers.append("not run"); table.numeric.insert(9) }
+        if showUnfinished { table.headers.append("not run"); table.numeric.insert(10) }
         for g in model.groups {
             table.blockStarts.insert(table.rows.count)
             for c in g.cells {
                 var row = [g.group, g.protocolName, g.environmentName, g.shape, c.label, c.identity.parameterText, ReportFormat.meanSD(c),
+                           c.robust.map { ReportFormat.estimate($0.interquartileMean, $0.interquartileMeanCI) } ?? "—",
                            String(c.finalValues.count), c.failed > 0 ? String(c.failed) : "0"]
                 if showUnfinished { row.append(String(c.unfinished)) }
                 table.rows.append(row)
+            }
+        }
+        return table
+    }
+
+    /// P(X > Y) for each pair of rules of a block: the probability that a run of X ends above a run of
+    /// Y (ties count ½), with its stratified-bootstrap 95% interval.
+    public static func improvement(_ model: ReportModel) -> ReportTable {
+        var table = ReportTable(headers: ["group", "protocol", "environment", "shape", "X", "Y", "P(X > Y)", "95% CI"],
+                                rows: [], numeric: [6, 7], ruleColumn: 4, keyColumns: 4)
+        for g in model.groups where !g.improvements.isEmpty {
+            table.blockStarts.insert(table.rows.count)
+            for p in g.improvements {
+                table.rows.append([g.group, g.protocolName, g.environmentName, g.shape, p.x, p.y, String(format: "%.2f", p.probability),
+                                   String(format: "[%.2f, %.2f]", p.interval.lower, p.interval.upper)])
+            }
+        }
+        return table
+    }
+
+    /// Sample efficiency: episodes until a run's smoothed return reaches the block's threshold (median
+    /// over runs; runs that never do count as later than all), how many runs reached it, and the area
+    /// under the learning curve (the mean return over all episodes) as IQM with its interval.
+    public static func sampleEfficiency(_ model: ReportModel) -> ReportTable {
+        var table = ReportTable(headers: ["group", "protocol", "environment", "shape", "threshold", "rule",
+                                          "episodes to threshold (median)", "reached", "AUC: mean return over all episodes (IQM [95% CI])"],
+                                rows: [], numeric: [6, 7, 8], ruleColumn: 5, keyColumns: 5)
+        for g in model.groups {
+            guard let threshold = g.threshold else { continue }
+            table.blockStarts.insert(table.rows.count)
+            for c in g.cells {
+                guard let e = c.efficiency else { continue }
+                let auc = RobustStatistics.summary([e.auc], settings: ReportStatistics.bootstrap)
+                table.rows.append([g.group, g.protocolName, g.environmentName, g.shape, threshold.description, c.label,
+                                   e.medianEpisodes.map { ReportFormat.integer(Int($0.rounded())) } ?? "never",
+                                   "\(e.reached)/\(e.episodes.count)",
+                                   auc.map { ReportFormat.estimate($0.interquartileMean, $0.interquartileMeanCI) } ?? "—"])
             }
         }
         return table

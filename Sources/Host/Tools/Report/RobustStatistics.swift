@@ -349,9 +349,9 @@ public enum RobustStatistics {
     }
 
     /// Centred moving average with `window / 2` values on each side, shrinking at the ends; non-finite
-    /// values are left out of each average (NaN where a window has none). Mirrors
-    /// ReportModel.movingAverage, kept here so this file stands alone.
-    static func centredMovingAverage(_ x: [Double], window: Int) -> [Double] {
+    /// values are left out of each average (NaN where a window has none). The report's learning curves
+    /// use it too (`ReportModel.movingAverage`).
+    public static func centredMovingAverage(_ x: [Double], window: Int) -> [Double] {
         let n = x.count, half = max(0, window / 2)
         var sum = [Double](repeating: 0, count: n + 1), finite = [Int](repeating: 0, count: n + 1)
         for i in 0..<n {
