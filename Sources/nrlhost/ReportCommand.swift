@@ -32,17 +32,34 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The band around each learning curve: minmax (over seeds) or sd (mean ± 1 sd).")
     var band: String = SpreadBand.minMax.rawValue
 
+    @Option(help: "The return that counts as reaching an environment, for sample efficiency: ENV=VALUE, e.g. --threshold reaching=250 (repeatable; default: Gymnasium's reward_threshold, else 90% of the best rule's IQM).")
+    var threshold: [String] = []
+
     func validate() throws {
         guard SpreadBand(rawValue: band) != nil else {
             throw ValidationError("--band is minmax or sd, got '\(band)'")
         }
+        _ = try thresholds()
+    }
+
+    /// `--threshold ENV=VALUE` by canonical environment name.
+    private func thresholds() throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for text in threshold {
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite else {
+                throw ValidationError("--threshold takes ENV=VALUE with a finite number, e.g. reaching=250; got '\(ScriptText.oneLine(text))'")
+            }
+            out[EnvironmentRegistry.builtin.canonicalName(parts[0]) ?? parts[0]] = value
+        }
+        return out
     }
 
     func run() throws {
         let results = try ResultStore(path: store, create: false)
         let model: ReportModel
         do {
-            model = try ReportModel(store: results, options: .init(band: SpreadBand(rawValue: band)!))
+            model = try ReportModel(store: results, options: .init(band: SpreadBand(rawValue: band)!, thresholds: thresholds()))
         } catch {
             throw CommandFailure("cannot read \(store): \(error)")
         }
