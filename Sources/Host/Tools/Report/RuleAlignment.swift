@@ -83,8 +83,10 @@ private final class BatchObserver: TrainingObserver {
     private let backprop: Backprop
     /// Σ_t ∇log π(a_t|s_t; W_c) since the last update.
     private let gradient: LayerMatrices
-    private var ruleUpdate: [Double]
-    private var exactUpdate: [Double]
+    /// Σ (W after an update − W_c) and Σ δ · gradient over the batch, in Double (raw buffers: this
+    /// runs every step of an immediate task).
+    private let ruleUpdate: UnsafeMutablePointer<Double>
+    private let exactUpdate: UnsafeMutablePointer<Double>
     /// For each trainer episode (1-based, index 0 unused): the checkpoint whose batch it belongs to, or −1.
     private var batchOf: [Int]
     private var measuring = false
@@ -98,12 +100,17 @@ private final class BatchObserver: TrainingObserver {
         pass = network.makePass()
         backprop = Backprop(shape: shape)
         gradient = LayerMatrices(shape: shape)
-        ruleUpdate = Array(repeating: 0, count: shape.weightCount)
-        exactUpdate = ruleUpdate
+        ruleUpdate = .allocate(capacity: shape.weightCount)
+        exactUpdate = .allocate(capacity: shape.weightCount)
         batchOf = Array(repeating: -1, count: checkpoints.last! + checkpoints.count * batch + 1)
         for (k, c) in checkpoints.enumerated() {
             for e in (c + k * batch + 1)...(c + (k + 1) * batch) { batchOf[e] = k }
         }
+    }
+
+    deinit {
+        ruleUpdate.deallocate()
+        exactUpdate.deallocate()
     }
 
     func episodeWillBegin(_ episode: Int) {
@@ -111,7 +118,8 @@ private final class BatchObserver: TrainingObserver {
         guard measuring else { return }
         if batchOf[episode - 1] != batchOf[episode] {  // the batch's first episode: freeze W_c
             frozen.copy(from: weights)
-            for i in ruleUpdate.indices { ruleUpdate[i] = 0; exactUpdate[i] = 0 }
+            ruleUpdate.initialize(repeating: 0, count: shape.weightCount)
+            exactUpdate.initialize(repeating: 0, count: shape.weightCount)
         }
         gradient.zero()
     }
@@ -124,9 +132,10 @@ private final class BatchObserver: TrainingObserver {
 
     func ruleLearned(rpe: Double) {
         guard measuring else { return }
+        let (now, before, g) = (weights.values, frozen.values, gradient.values)
         for i in 0..<shape.weightCount {
-            ruleUpdate[i] += Double(weights.values[i]) - Double(frozen.values[i])
-            exactUpdate[i] += rpe * Double(gradient.values[i])
+            ruleUpdate[i] += Double(now[i]) - Double(before[i])
+            exactUpdate[i] += rpe * Double(g[i])
         }
         weights.copy(from: frozen)
         gradient.zero()
@@ -134,7 +143,9 @@ private final class BatchObserver: TrainingObserver {
 
     func episodeEnded(_ episode: Int) {
         guard measuring, episode + 1 >= batchOf.count || batchOf[episode + 1] != batchOf[episode] else { return }
-        cosines.append([RuleAlignment.cosine(ruleUpdate, exactUpdate, shape: shape, layer: nil)]
-                       + (0..<shape.layerCount).map { RuleAlignment.cosine(ruleUpdate, exactUpdate, shape: shape, layer: $0) })
+        let rule = Array(UnsafeBufferPointer(start: ruleUpdate, count: shape.weightCount))
+        let exact = Array(UnsafeBufferPointer(start: exactUpdate, count: shape.weightCount))
+        cosines.append([RuleAlignment.cosine(rule, exact, shape: shape, layer: nil)]
+                       + (0..<shape.layerCount).map { RuleAlignment.cosine(rule, exact, shape: shape, layer: $0) })
     }
 }
