@@ -154,6 +154,12 @@ final class RuleAlignmentTests: XCTestCase {
         XCTAssertTrue(table.contains("1.000"), table)
         let markdown = section.markdown
         XCTAssertTrue(markdown.contains("| cartpole | 1x64 | bp | 1 | 40 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |"), markdown)
+        let html = HTMLReport.render(try ReportModel(store: try ResultStore(path: dir.appendingPathComponent("h.sqlite").path)),
+                                     diagnostics: Diagnostics(alignment: nil, ruleAlignment: section))
+        XCTAssertTrue(html.contains("<h3>How gradient-like is each rule?</h3>"))
+        XCTAssertTrue(html.contains(SVGChart.escape("the rule script \(gone) no longer exists")))
+        let measuredOnly = RuleAlignmentSection(settings: settings, rows: Array(section.rows.prefix(3)), seconds: 0)
+        XCTAssertFalse(ReportTables.ruleAlignment(measuredOnly).headers.contains("note"), "no notes, no note column")
     }
 
     /// The toy gradient-alignment table covers only the experiment's builtin environments, and the

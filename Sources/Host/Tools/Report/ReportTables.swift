@@ -88,6 +88,10 @@ public enum ReportTables {
             }
             table.rows.append(row)
         }
+        if table.rows.allSatisfy({ $0.last?.isEmpty ?? true }) {  // no notes: no note column
+            table.headers.removeLast()
+            table.rows = table.rows.map { Array($0.dropLast()) }
+        }
         return table
     }
 
