@@ -114,7 +114,8 @@ public enum HTMLReport {
     }
 
     static func ruleAlignmentHTML(_ section: RuleAlignmentSection, palette: RulePalette) -> String {
-        "<h3>How gradient-like is each rule?</h3>\n<p>\(SVGChart.escape(section.explanation))</p>\n"
+        guard !section.rows.isEmpty else { return "<h3>How gradient-like is each rule?</h3>\n<p>The store holds no runs to measure.</p>\n" }
+        return "<h3>How gradient-like is each rule?</h3>\n<p>\(SVGChart.escape(section.explanation))</p>\n"
             + ReportTables.html(ReportTables.ruleAlignment(section), palette: palette, className: "diagnostics")
             + "<p class=\"muted\">Measured in \(String(format: "%.1f", section.seconds)) s.</p>\n"
     }

@@ -31,7 +31,8 @@ public struct RuleAlignmentResult: Sendable, Equatable {
 /// What carries on through the batches: the rule's own state (traces, optimiser moments, its own
 /// baselines), the trainer's reward average (the batch's returns update it), and the random streams
 /// (environment, noise, actions). So training after the first checkpoint is a real run of the rule
-/// but not bit-identical to `nrlhost run` with the same seed. A rule handed raw returns
+/// but not bit-identical to `nrlhost run` with the same seed; the run's episode count (what a rule reads
+/// as `signals.episodes`) is the last checkpoint plus the batches. A rule handed raw returns
 /// (`baseline = false`) is compared with BP weighting each episode by that raw return.
 public enum RuleAlignment {
     /// 0, ¼, ½, ¾ and all of `budget` episodes (duplicates dropped for tiny budgets).

@@ -47,7 +47,8 @@ public struct RuleAlignmentSection: Sendable {
 
     /// The table and its explanation as Markdown (the report's "Rule alignment" subsection).
     public var markdown: String {
-        "### How gradient-like is each rule?\n\n" + explanation + "\n\n" + ReportTables.markdown(ReportTables.ruleAlignment(self))
+        guard !rows.isEmpty else { return "### How gradient-like is each rule?\n\nThe store holds no runs to measure.\n\n" }
+        return "### How gradient-like is each rule?\n\n" + explanation + "\n\n" + ReportTables.markdown(ReportTables.ruleAlignment(self))
             + String(format: "\nMeasured in %.1f s.\n\n", seconds)
     }
 }
