@@ -81,7 +81,7 @@ public enum ReportTables {
                 row += cells.count == marks.count ? cells : cells + Array(repeating: "—", count: max(0, marks.count - cells.count))
                 row.append(layerCosinesText(result.layerCosines.last ?? []))
                 row.append(String(format: "%.1f", result.seconds))
-                row.append(result.cosine.contains { $0.isNaN } ? "— : the batch made no update (every δ was 0)" : "")
+                row.append(result.cosine.contains { $0.isNaN } ? "—: nothing to compare in that batch (every δ was 0, or the rule left the weights as they were)" : "")
             } else {
                 row += Array(repeating: "—", count: 1 + marks.count + 2)
                 row.append(r.problem ?? "not measured")

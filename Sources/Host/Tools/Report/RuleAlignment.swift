@@ -10,7 +10,7 @@ public struct RuleAlignmentResult: Sendable, Equatable {
     /// Training episodes done before each measurement.
     public var checkpoints: [Int]
     /// cos(the rule's summed update, BP's exact update) over all weights, per checkpoint; NaN where
-    /// either update is zero (e.g. every δ of the batch was 0).
+    /// either update is zero (every δ of the batch was 0, or the rule left the weights as they were).
     public var cosine: [Double]
     /// layerCosines[checkpoint][layer].
     public var layerCosines: [[Double]]
