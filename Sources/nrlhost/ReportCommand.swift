@@ -27,7 +27,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Write the figures as SVG files into this folder.")
     var svg: String?
 
-    @Flag(inversion: .prefixedNo, help: "Measure the gradient-alignment diagnostics and add the cost card (default: in files, not on the terminal).")
+    @Flag(inversion: .prefixedNo, help: "Measure the diagnostics (each rule against BP's exact update, the estimators' gradient alignment) and add the cost card (default: in files, not on the terminal).")
     var diagnostics: Bool?
 
     @Option(name: .customLong("alignment-episodes"), help: "Diagnostics: train each rule at most this many episodes for its gradient-alignment checkpoints.")
