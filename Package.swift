@@ -53,7 +53,7 @@ let package = Package(
         // GRDB too: a test that imports NRLTools needs its C module in view.
         .testTarget(
             name: "HostTests",
-            dependencies: ["NRLCore", "LuaBridge", "NRLTools", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["NRLCore", "BuiltinRules", "LuaBridge", "NRLTools", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "BuiltinRulesTests", dependencies: ["BuiltinRules", "NRLCore", "LuaBridge", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["nrlhost", "TestSupport"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuiltinRules
 import Foundation
 import NRLCore
 import LuaBridge
@@ -9,7 +10,7 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Summarise a results store: final performance per rule, learning curves, the depth study, failed runs and diagnostics.",
         discussion: """
-        Without an output option the table of final performance (mean ± sd over seeds of the mean return of the last 50 episodes) is printed. --html writes a self-contained page (inline SVG and CSS); --md a Markdown report with the tables; --svg one SVG file per figure (the Markdown report links to them). Diagnostics — the cosine between each rule family's update estimator and the exact gradient, and a cost card per builtin rule — are included in files by default (--no-diagnostics leaves them out) and printed with --diagnostics; measuring them takes about 3 s in a release build.
+        Without an output option the table of final performance (mean ± sd over seeds of the mean return of the last 50 episodes) is printed. --html writes a self-contained page (inline SVG and CSS); --md a Markdown report with the tables; --svg one SVG file per figure (the Markdown report links to them). Diagnostics — for each distinct rule spec of the store, the cosine between its update and BP's exact policy gradient at checkpoints of a run (as `nrlhost diagnose`); on the store's builtin environments the cosine between each rule family's update estimator and the exact gradient of a toy objective; a cost card per builtin rule — are included in files by default (--no-diagnostics leaves them out) and printed with --diagnostics; for a three-rule CartPole store they take about a second in a release build.
           nrlhost report runs/paper.sqlite --md docs/reproduction-tables.md --svg docs/figures --html paper.html
         """
     )
@@ -26,8 +27,14 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Write the figures as SVG files into this folder.")
     var svg: String?
 
-    @Flag(inversion: .prefixedNo, help: "Measure the gradient-alignment diagnostics and add the cost card (default: in files, not on the terminal).")
+    @Flag(inversion: .prefixedNo, help: "Measure the diagnostics (each rule against BP's exact update, the estimators' gradient alignment) and add the cost card (default: in files, not on the terminal).")
     var diagnostics: Bool?
+
+    @Option(name: .customLong("alignment-episodes"), help: "Diagnostics: train each rule at most this many episodes for its gradient-alignment checkpoints.")
+    var alignmentEpisodes: Int = RuleAlignmentSettings().episodes
+
+    @Option(name: .customLong("alignment-batch"), help: "Diagnostics: episodes per gradient-alignment checkpoint.")
+    var alignmentBatch: Int = RuleAlignmentSettings().batch
 
     @Option(help: "The band around each learning curve: minmax (over seeds) or sd (mean ± 1 sd).")
     var band: String = SpreadBand.minMax.rawValue
@@ -39,6 +46,8 @@ struct ReportCommand: ParsableCommand {
         guard SpreadBand(rawValue: band) != nil else {
             throw ValidationError("--band is minmax or sd, got '\(band)'")
         }
+        guard alignmentEpisodes >= 0 else { throw ValidationError("--alignment-episodes must be ≥ 0, got \(alignmentEpisodes)") }
+        guard alignmentBatch >= 1 else { throw ValidationError("--alignment-batch must be at least 1, got \(alignmentBatch)") }
         _ = try thresholds()
     }
 
@@ -66,9 +75,7 @@ struct ReportCommand: ParsableCommand {
         let writesFiles = html != nil || md != nil || svg != nil
         let diagnosticsSection: Diagnostics?
         if diagnostics ?? writesFiles {
-            do { diagnosticsSection = try Diagnostics.compute() } catch {
-                throw CommandFailure("the diagnostics failed: \(error)")
-            }
+            diagnosticsSection = try measureDiagnostics(results)
         } else {
             diagnosticsSection = nil
         }
@@ -112,7 +119,23 @@ struct ReportCommand: ParsableCommand {
         if let d = diagnosticsSection?.alignment {
             print(String(format: "diagnostics: gradient alignment on %d environments in %.1f s", Set(d.rows.map(\.environment)).count, d.seconds))
         }
+        if let r = diagnosticsSection?.ruleAlignment {
+            print("diagnostics: \(r.rows.count) rule\(r.rows.count == 1 ? "" : "s") against BP's exact update in " + String(format: "%.1f s", r.seconds))
+        }
         if model.failedRuns > 0 { print("\(model.failedRuns) run\(model.failedRuns == 1 ? "" : "s") failed; see the report's failed runs") }
+    }
+
+    /// The diagnostics of the store's environments and rules.
+    private func measureDiagnostics(_ results: ResultStore) throws -> Diagnostics {
+        let runs = try results.runs()
+        var diagnostics: Diagnostics
+        do { diagnostics = try Diagnostics.compute(environments: runs.map(\.environment)) } catch {
+            throw CommandFailure("the diagnostics failed: \(error)")
+        }
+        let plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)
+        diagnostics.ruleAlignment = RuleAlignment.measure(runs: runs, plugins: plugins,
+                                                          settings: RuleAlignmentSettings(episodes: alignmentEpisodes, batch: alignmentBatch))
+        return diagnostics
     }
 
     private func printTerminal(_ model: ReportModel, _ diagnostics: Diagnostics?) {
@@ -146,6 +169,11 @@ struct ReportCommand: ParsableCommand {
                 print("gradient alignment: cosine between each estimator (M samples) and the exact gradient, mean ± sd over \(a.settings.states) states")
                 print(ReportTables.text(ReportTables.alignment(a)))
                 print(String(format: "(measured in %.1f s)\n", a.seconds))
+            }
+            if let r = diagnostics.ruleAlignment {
+                print("how gradient-like each rule is: cosine with BP's exact update at checkpoints of a run (\(r.settings.batch) episodes each)")
+                print(ScriptText.terminalSafe(ReportTables.text(ReportTables.ruleAlignment(r))))
+                print(String(format: "(measured in %.1f s)\n", r.seconds))
             }
             print("cost card:")
             print(ReportTables.text(ReportTables.costs(diagnostics.costs)))

@@ -45,6 +45,8 @@ public final class Trainer {
     public var shouldStop: () -> Bool = { false }
     /// An episode longer than this is an error (an environment that never ends would hang the run).
     public var maxStepsPerEpisode = 10_000_000
+    /// Sees every step and every learn (diagnostics); nil in normal training.
+    public var observer: TrainingObserver?
 
     public init(session: Session) { self.session = session }
 
@@ -63,13 +65,19 @@ public final class Trainer {
         signal.pointee.episodes = max(1, session.spec.episodes)
         let observation = UnsafeMutablePointer<Float>.allocate(capacity: info.observationSize)
         defer { observation.deallocate() }
+        let observer = self.observer
+        /// Hands the rule δ (or the raw reward or return), then tells the observer.
+        func teach(_ rpe: Double) throws {
+            try rule.learn(rpe: rpe)
+            if let observer { try observer.ruleLearned(rpe: rpe) }
+        }
         /// Hands the rule δ, recording it in the signals with the baseline before and after its update.
         func learn(rpe: Double, baseline: Double, after: Double) throws {
             signal.pointee.baseline = baseline
             signal.pointee.baselineAfter = after
             signal.pointee.rpe = rpe
             signal.pointee.hasBaseline = true
-            try rule.learn(rpe: rpe)
+            try teach(rpe)
         }
         var episodic = EpisodicBaseline(gamma: session.gamma)
         var stepwise = StepBaseline(gamma: session.gamma)
@@ -90,6 +98,7 @@ public final class Trainer {
             signal.pointee.hasFinalReturn = false
             signal.pointee.terminated = false
             signal.pointee.truncated = false
+            try observer?.episodeWillBegin(episode)
             try rule.beginEpisode()
             var total = 0.0, length = 0
             if info.continuing { baselineRestart = true }
@@ -99,6 +108,7 @@ public final class Trainer {
                 guard action >= 0 && action < actionCount else {
                     throw TrainingError.invalidAction(episode: episode, step: length + 1, action: action, actionCount: actionCount)
                 }
+                if let observer { observer.ruleActed(action, observation: observation) }
                 let outcome = try env.step(action, observation: observation)
                 total += outcome.reward
                 length += 1
@@ -116,7 +126,7 @@ public final class Trainer {
                         let rpe = stepwise.rpe(forReward: outcome.reward, trialStart: baselineRestart)
                         try learn(rpe: rpe, baseline: stepwise.previous, after: stepwise.average)
                     } else {
-                        try rule.learn(rpe: outcome.reward)
+                        try teach(outcome.reward)
                     }
                     baselineRestart = false
                 }
@@ -128,7 +138,7 @@ public final class Trainer {
                     let rpe = episodic.rpe(forReturn: total)
                     try learn(rpe: rpe, baseline: episodic.previous, after: episodic.average ?? total)
                 } else {
-                    try rule.learn(rpe: total)
+                    try teach(total)
                 }
             }
             steps += length

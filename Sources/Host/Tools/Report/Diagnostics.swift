@@ -332,15 +332,27 @@ public enum CostCard {
 public struct Diagnostics: Sendable {
     public var alignment: AlignmentReport?
     public var noisyPasses: NoisyPassApproximation?
+    /// Each rule of the store against BP's exact update, at checkpoints of a run (`RuleAlignment`).
+    public var ruleAlignment: RuleAlignmentSection?
     public var costs: [RuleCost]
 
-    public init(alignment: AlignmentReport?, noisyPasses: NoisyPassApproximation? = nil, costs: [RuleCost] = CostCard.builtin) {
+    public init(alignment: AlignmentReport?, noisyPasses: NoisyPassApproximation? = nil,
+                ruleAlignment: RuleAlignmentSection? = nil, costs: [RuleCost] = CostCard.builtin) {
         self.alignment = alignment
         self.noisyPasses = noisyPasses
+        self.ruleAlignment = ruleAlignment
         self.costs = costs
     }
 
-    public static func compute(_ settings: AlignmentSettings = AlignmentSettings()) throws -> Diagnostics {
-        Diagnostics(alignment: try GradientAlignment.measure(settings), noisyPasses: try NoisyPassApproximation.measure())
+    /// The diagnostics for an experiment run on `environments`: the toy gradient-alignment table for
+    /// the builtin ones among them (none: no table), the noisy-pass measure when Acrobot is one of
+    /// them (it is measured there), and the cost card.
+    public static func compute(environments: [String], settings: AlignmentSettings = AlignmentSettings()) throws -> Diagnostics {
+        let builtin = EnvironmentRegistry.builtin
+        let present = Set(environments.compactMap { builtin.isProvided($0) ? nil : builtin.canonicalName($0) })
+        var settings = settings
+        settings.environments = settings.environments.filter { builtin.canonicalName($0).map(present.contains) ?? false }
+        return Diagnostics(alignment: settings.environments.isEmpty ? nil : try GradientAlignment.measure(settings),
+                           noisyPasses: present.contains("acrobot") ? try NoisyPassApproximation.measure() : nil)
     }
 }

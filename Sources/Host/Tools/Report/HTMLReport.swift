@@ -103,6 +103,7 @@ public enum HTMLReport {
                 h += "<p class=\"muted\">Estimators: " + AlignmentEstimator.allCases.map { "\(e($0.title)): \(e($0.formula))" }.joined(separator: "; ")
                     + ". Measured in \(String(format: "%.1f", alignment.seconds)) s.</p>\n"
             }
+            if let rules = diagnostics.ruleAlignment { h += ruleAlignmentHTML(rules, palette: model.palette) }
             if let noisy = diagnostics.noisyPasses {
                 h += "<h3>Noisy passes instead of the clean pass</h3>\n<p>\(e(noisy.explanation))</p>\n"
                 h += ReportTables.html(noisy.table, className: "diagnostics")
@@ -149,6 +150,13 @@ public enum HTMLReport {
             + "NRL uses σ = \(ReportFormat.number(s.nrlSigma)) and the whole-network noise norm; RMHL/NP σ = \(ReportFormat.number(s.nodeSigma)) node noise; WP σ = \(ReportFormat.number(s.weightSigma)) per weight. "
             + "With two actions (CartPole) and b = J every BP sample points along ∇J, so its cosine is 1 at any M. "
             + "The last column extrapolates, from the largest M, the samples an unbiased estimator would need for a cosine of 0.9 (cos² ≈ M/(M + k))."
+    }
+
+    static func ruleAlignmentHTML(_ section: RuleAlignmentSection, palette: RulePalette) -> String {
+        guard !section.rows.isEmpty else { return "<h3>How gradient-like is each rule?</h3>\n<p>The store holds no runs to measure.</p>\n" }
+        return "<h3>How gradient-like is each rule?</h3>\n<p>\(SVGChart.escape(section.explanation))</p>\n"
+            + ReportTables.html(ReportTables.ruleAlignment(section), palette: palette, className: "diagnostics")
+            + "<p class=\"muted\">Measured in \(String(format: "%.1f", section.seconds)) s.</p>\n"
     }
 
     static let costExplanation = "Per environment step of a builtin rule: forward passes, other work, the memory kept per weight besides the weights (W = weight count), and what an update of one weight needs to know. A rule is local when an update uses only activity at the synapse and a few global scalars."

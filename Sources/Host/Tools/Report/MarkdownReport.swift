@@ -66,6 +66,7 @@ public enum MarkdownReport {
                 md += "Estimators: " + AlignmentEstimator.allCases.map { "\($0.title): \($0.formula)" }.joined(separator: "; ")
                 md += String(format: ". Measured in %.1f s.\n\n", alignment.seconds)
             }
+            if let rules = diagnostics.ruleAlignment { md += rules.markdown }
             if let noisy = diagnostics.noisyPasses {
                 md += "### Noisy passes instead of the clean pass\n\n" + noisy.explanation + "\n\n"
                 md += ReportTables.markdown(noisy.table) + "\n"

@@ -101,6 +101,53 @@ public enum ReportTables {
         return table
     }
 
+    /// The report's rule-alignment rows: the cosine with BP's exact update at 0, ¼, ½, ¾ and all of
+    /// each row's episode budget; a row that could not be measured says why.
+    public static func ruleAlignment(_ section: RuleAlignmentSection) -> ReportTable {
+        let marks = ["0", "¼", "½", "¾", "end"]
+        var table = ReportTable(headers: ["environment", "shape", "rule", "seed", "episodes"] + marks.map { "cos at \($0)" }
+                                    + ["per layer at the end", "seconds", "note"],
+                                rows: [], numeric: Set([3, 4] + Array(5..<(5 + marks.count)) + [6 + marks.count]),
+                                ruleColumn: 2, keyColumns: 2)
+        var lastEnvironment = ""
+        for r in section.rows {
+            if r.environment != lastEnvironment { table.blockStarts.insert(table.rows.count); lastEnvironment = r.environment }
+            var row = [ReportModel.displayName(environment: r.environment), r.shape, r.label, String(r.seed)]
+            if let result = r.result {
+                row.append(ReportFormat.integer(result.checkpoints.last ?? 0))
+                let cells = result.cosine.map(cosineText)
+                row += cells.count == marks.count ? cells : cells + Array(repeating: "—", count: max(0, marks.count - cells.count))
+                row.append(layerCosinesText(result.layerCosines.last ?? []))
+                row.append(String(format: "%.1f", result.seconds))
+                row.append(result.cosine.contains { $0.isNaN } ? "—: nothing to compare in that batch (every δ was 0, or the rule left the weights as they were)" : "")
+            } else {
+                row += Array(repeating: "—", count: 1 + marks.count + 2)
+                row.append(r.problem ?? "not measured")
+            }
+            table.rows.append(row)
+        }
+        if table.rows.allSatisfy({ $0.last?.isEmpty ?? true }) {  // no notes: no note column
+            table.headers.removeLast()
+            table.rows = table.rows.map { Array($0.dropLast()) }
+        }
+        return table
+    }
+
+    /// One measurement, a row per checkpoint (`nrlhost diagnose`).
+    public static func ruleAlignmentCheckpoints(_ result: RuleAlignmentResult) -> ReportTable {
+        ReportTable(headers: ["episodes trained", "cos (all weights)", "per layer"],
+                    rows: zip(result.checkpoints, zip(result.cosine, result.layerCosines)).map { c, v in
+                        [ReportFormat.integer(c), cosineText(v.0), layerCosinesText(v.1)]
+                    },
+                    numeric: [0, 1])
+    }
+
+    static func cosineText(_ c: Double) -> String { c.isNaN ? "—" : String(format: "%.3f", c) }
+
+    static func layerCosinesText(_ cosines: [Double]) -> String {
+        cosines.enumerated().map { "W\($0.offset + 1) " + cosineText($0.element) }.joined(separator: ", ")
+    }
+
     public static func costs(_ costs: [RuleCost]) -> ReportTable {
         let shapes = CostCard.paperShapes
         let memoryHeader = "per-weight memory (× W; floats on " + shapes.map { "\($0.0) \($0.1.layerCount - 1)×\($0.1.sizes[1])" }.joined(separator: " / ") + ")"
