@@ -51,8 +51,13 @@ struct CompareCommand: ParsableCommand {
                                                  withIntermediateDirectories: true)
         let results = try ResultStore(path: storePath)
         let specs = Dictionary(runs.map { ($0.key, $0.spec) }, uniquingKeysWith: { a, _ in a })
-        let todo = try results.prepare(runs.map(\.stored)).map { ($0, specs[$0.key]!) }
+        let planned = try results.plan(runs.map(\.stored), scripts: plan.sources)
+        let todo = planned.todo.map { ($0, specs[$0.key]!) }
         let skipped = runs.count - todo.count
+        // Runs whose spec changed are run again; the store keeps the old rows, marked superseded.
+        for change in planned.changes {
+            print(ScriptText.oneLine("\(change.count) run\(change.count == 1 ? "" : "s") changed since the store was written: \(change.what)"))
+        }
         print("experiment '\(ScriptText.oneLine(plan.name))': \(runs.count) runs\(shard.map { " (shard \($0))" } ?? ""), \(skipped) already in \(storePath), \(todo.count) to run on \(min(jobs, max(todo.count, 1))) cores")
         guard !todo.isEmpty else { return }
 

@@ -12,9 +12,9 @@ final class ScriptEventDisplay: @unchecked Sendable {
     @Sendable func handle(_ event: ScriptEvent) {
         let line: String
         switch event {
-        case .reloaded(let version, let note):
-            line = "reloaded (v\(version))" + (note.map { "; \($0)" } ?? "")
-            progress?.note = "reloaded (v\(version))"
+        case .reloaded(let reload):
+            line = "reloaded (v\(reload.version))" + (reload.note.map { "; \($0)" } ?? "")
+            progress?.note = "reloaded (v\(reload.version))"
         case .reloadFailed(let error):
             line = "reload failed, the previous version keeps running: \(error.description)"
             progress?.note = "reload failed: \(error.description)"
