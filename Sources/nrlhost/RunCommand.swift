@@ -38,9 +38,14 @@ struct RunCommand: ParsableCommand {
         let record = Locked<RunDirectory?>(nil)
         let (plugins, spec) = try options.resolve(rule: rule, watch: watch, onEvent: { event in
             events.handle(event)
-            if case .reloaded(let reload) = event, let directory = record.withValue({ $0 }) {
-                do { try directory.recordReload(reload) } catch { printError("cannot record the reload: \(error)") }
+            let (reload, reverted): (ScriptReload, Bool)
+            switch event {
+            case .reloaded(let r): (reload, reverted) = (r, false)
+            case .reverted(let r): (reload, reverted) = (r, true)
+            case .reloadFailed: return
             }
+            guard let directory = record.withValue({ $0 }) else { return }
+            do { try directory.recordReload(reload, reverted: reverted) } catch { printError("cannot record the reload: \(error)") }
         })
         let session = try Session(spec: spec, plugins: plugins)
         let directory = try out.map { try RunDirectory(url: URL(fileURLWithPath: $0), spec: spec, scripts: try plugins.sources(of: spec)) }

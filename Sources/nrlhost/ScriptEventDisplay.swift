@@ -18,6 +18,8 @@ final class ScriptEventDisplay: @unchecked Sendable {
         case .reloadFailed(let error):
             line = "reload failed, the previous version keeps running: \(error.description)"
             progress?.note = "reload failed: \(error.description)"
+        case .reverted:
+            return  // told with the failure just before
         }
         FileHandle.standardError.write(Data(((progress?.isTerminal ?? false ? "\r\u{1B}[K" : "") + ScriptText.terminalSafe(line) + "\n").utf8))
     }

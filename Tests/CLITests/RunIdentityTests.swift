@@ -84,6 +84,13 @@ final class RunIdentityTests: XCTestCase {
         XCTAssertTrue(third.stdout.contains("2 runs changed since the store was written: \(a) edited"), third.stdout)
         XCTAssertTrue(third.stdout.contains("4 already in"), third.stdout)
         XCTAssertEqual(try sql(store, "SELECT id FROM runs WHERE superseded = 0 ORDER BY id"), before)
+
+        // Merged into another store, every row keeps its flag, hashes, provenance, and the texts come along.
+        let merged = dir.appendingPathComponent("merged.sqlite").path
+        XCTAssertEqual(try NRLHostBinary.run(["merge", store, "-o", merged]).status, 0)
+        let row = "SELECT key, superseded, rule_script_hash, command, host FROM runs ORDER BY key"
+        XCTAssertEqual(try sql(merged, row), try sql(store, row))
+        XCTAssertEqual(try sql(merged, "SELECT hash, text FROM scripts ORDER BY hash"), try sql(store, "SELECT hash, text FROM scripts ORDER BY hash"))
     }
 
     func testAChangedParameterIsNamed() throws {

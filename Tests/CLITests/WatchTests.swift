@@ -178,6 +178,9 @@ final class WatchTests: XCTestCase {
         try save(rule(lr: "0.07"), to: script)
         XCTAssertTrue(collector.wait(for: "reloaded (v2)"), collector.value)
         let reloadedText = rule(lr: "0.07")
+        // A version that loads but fails in its first call: v2 takes over again, and the record says so.
+        try save("return rule {\n  params = { lr = 0.5 },\n  act = function(ctx, obs) error(\"broken act\") end,\n  learn = function() end,\n}\n", to: script)
+        XCTAssertTrue(collector.wait(for: "broken act"), collector.value)
         process.interrupt()  // the record is complete once the run has stopped
         _ = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -185,8 +188,11 @@ final class WatchTests: XCTestCase {
 
         let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as? [String: Any])
         let reloads = try XCTUnwrap(record["reloads"] as? [[String: Any]], "\(record)")
-        XCTAssertEqual(reloads.count, 1, "\(reloads)")
-        XCTAssertEqual(reloads[0]["version"] as? Int, 2)
+        XCTAssertEqual(reloads.map { $0["version"] as? Int }, [2, 3, 2], "\(reloads)")
+        XCTAssertEqual(reloads.map { $0["reverted"] as? Bool }, [nil, nil, true], "\(reloads)")
+        XCTAssertEqual(reloads[2]["hash"] as? String, reloads[0]["hash"] as? String)
+        XCTAssertEqual(((reloads[2]["parameters"] as? [String: Any])?["values"] as? [String: Any])?["lr"] as? Double, 0.07)
+        XCTAssertEqual(reloads[2]["episode"] as? Int, reloads[1]["episode"] as? Int, "v3 failed in its first episode")
         XCTAssertEqual(((reloads[0]["parameters"] as? [String: Any])?["values"] as? [String: Any])?["lr"] as? Double, 0.07)
         let hashFile = dir.appendingPathComponent("v2.lua")
         try reloadedText.write(to: hashFile, atomically: true, encoding: .utf8)

@@ -31,6 +31,9 @@ public enum ScriptEvent: Sendable {
     case reloaded(ScriptReload)
     /// A changed script could not be loaded, or its first call failed; the previous version runs on.
     case reloadFailed(ScriptError)
+    /// A reloaded version failed in its first episode (after `reloadFailed`): the previous version,
+    /// this one, runs again from `episode`, with its parameters.
+    case reverted(ScriptReload)
 }
 
 /// A reload of a watched rule script, as a run's record keeps it.
@@ -103,6 +106,9 @@ final class ScriptRule: LearningRule {
     /// whole episode.
     private var previous: (hooks: Hooks, parameters: Int32)?
     private var version = 1
+    /// Under --watch: the version running and the one before it, as a run's record lists them.
+    private var running: ScriptReload?
+    private var replaced: ScriptReload?
     /// What the run started with, to tell a user which declaration changes a reload cannot apply.
     private let declaration: RuleDeclaration
     private let contextRef: Int32
@@ -127,7 +133,10 @@ final class ScriptRule: LearningRule {
         actionCount = context.environment.actionCount
         observation = VectorStorageFloat(count: context.environment.observationSize)
         // Watching starts from the text the run loads, so an edit made since is seen at once.
-        if options.watch { watcher = FileWatcher(path: path, loaded: text) }
+        if options.watch {
+            watcher = FileWatcher(path: path, loaded: text)
+            running = ScriptReload(episode: 1, version: 1, source: ScriptSource(path: path, bytes: text), parameters: context.parameters)
+        }
 
         try s.forbid(options.forbiddenMethods)
         try s.runText(text, chunkName: path)
@@ -186,6 +195,7 @@ final class ScriptRule: LearningRule {
         if let old = previous {  // the new version ran a whole episode
             state.unref(old.parameters)
             previous = nil
+            replaced = nil
         }
         if let watcher, watcher.changed() { reload() }
         episode += 1
@@ -255,6 +265,13 @@ final class ScriptRule: LearningRule {
         state.pop()
         state.unref(old.parameters)
         previous = nil
+        if var back = replaced {
+            back.episode = episode
+            back.note = nil
+            running = back
+            replaced = nil
+            options.onEvent?(.reverted(back))
+        }
     }
 
     // MARK: Hot reload
@@ -293,8 +310,11 @@ final class ScriptRule: LearningRule {
             previous = (hooks, oldParameters)
             hooks = newHooks
             version += 1
-            options.onEvent?(.reloaded(ScriptReload(episode: episode + 1, version: version, source: ScriptSource(path: path, bytes: text),
-                                                    parameters: parameters, note: unappliedChanges(declaration))))
+            let reload = ScriptReload(episode: episode + 1, version: version, source: ScriptSource(path: path, bytes: text),
+                                      parameters: parameters, note: unappliedChanges(declaration))
+            replaced = running
+            running = reload
+            options.onEvent?(.reloaded(reload))
         } catch let e as ScriptError {
             // The running version is untouched: a limit that stopped the new one (an endless loop
             // at load or in its setup) must not stop the next call of the old one.

@@ -501,8 +501,9 @@ public final class ResultStore: @unchecked Sendable {
         }
     }
 
-    /// Copies every finished run of `other` that this store lacks (or has unfinished) into this one.
-    /// Returns how many runs were copied.
+    /// Copies every finished run of `other` that this store lacks (or has unfinished) into this one,
+    /// with its scripts' texts, reloads and provenance; a copied current run supersedes this store's
+    /// rows of the same slot with another spec. Returns how many runs were copied.
     @discardableResult
     public func merge(from other: ResultStore) throws -> Int {
         let theirs = try other.runs().filter { $0.status == "completed" || $0.status == "failed" }
@@ -540,6 +541,15 @@ public final class ResultStore: @unchecked Sendable {
                                      run.ruleScriptHash, run.environmentScriptHash, run.superseded,
                                      provenance?["command"] as String?, provenance?["host"] as String?])
                 let id = db.lastInsertedRowID
+                // A current run of a slot supersedes the rows of other specs there (and a superseded
+                // one never un-supersedes anything).
+                if !run.superseded {
+                    try db.execute(sql: """
+                        UPDATE runs SET superseded = 1 WHERE experiment = ? AND group_name = ? AND label = ? AND environment = ?
+                          AND layers = ? AND hidden = ? AND seed = ? AND protocol = ? AND id != ?
+                        """, arguments: [run.experiment, run.group, run.label, run.environment, run.layers, run.hidden, run.seed,
+                                         run.protocolName, id])
+                }
                 for r in reloads {
                     try db.execute(sql: "INSERT INTO reloads VALUES (?, ?, ?, ?, ?)",
                                    arguments: [id, r["episode"] as Int, r["version"] as Int, r["hash"] as String, r["parameters"] as String])

@@ -37,6 +37,9 @@ public final class RunDirectory: @unchecked Sendable {
         /// The rule's parameters in force after the reload.
         public var parameters: Parameters
         public var text: String
+        /// True when a reloaded version failed in its first episode and this one, the version
+        /// before it, took over again.
+        public var reverted: Bool?
     }
 
     public struct Outcome: Codable, Sendable {
@@ -120,12 +123,13 @@ public final class RunDirectory: @unchecked Sendable {
         try writeRecord()
     }
 
-    /// Records that the rule script was reloaded (run.json is rewritten at once).
-    public func recordReload(_ reload: ScriptReload) throws {
+    /// Records that the rule script was reloaded, or went back to the version before a reload that
+    /// failed (`reverted`); run.json is rewritten at once.
+    public func recordReload(_ reload: ScriptReload, reverted: Bool = false) throws {
         lock.lock()
         defer { lock.unlock() }
         reloads.append(Reload(episode: reload.episode, version: reload.version, hash: reload.source.hash,
-                              parameters: reload.parameters, text: reload.source.text))
+                              parameters: reload.parameters, text: reload.source.text, reverted: reverted ? true : nil))
         try writeRecord()
     }
 
