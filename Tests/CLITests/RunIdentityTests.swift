@@ -185,4 +185,24 @@ final class RunIdentityTests: XCTestCase {
         XCTAssertEqual(try sql(store, "SELECT * FROM episodes WHERE run_id <= 4 ORDER BY run_id, episode"), originalEpisodes)
         XCTAssertEqual(try sql(store, "SELECT count(*) FROM episodes WHERE run_id > 4"), ["80"])
     }
+
+    /// A schema-1 store written by 0.2.0, whose numerics are current (simulated: the 0.1.0 fixture
+    /// with its specs' version set to 0.2.0, the one field that differs): runs of builtin rules keep
+    /// their identity through the migration and are not run again; runs of a script, whose text the
+    /// store never had, are, with the reason.
+    func testBuiltinRunsOfA020StoreKeepTheirIdentity() throws {
+        let folder = dir.appendingPathComponent("fixture")
+        try FileManager.default.copyItem(at: ReferenceData.packageRoot.appendingPathComponent("Tests/Fixtures/store-0.1.0"), to: folder)
+        let store = folder.appendingPathComponent("v010.sqlite").path
+        _ = try sql(store, #"UPDATE runs SET spec = replace(spec, '"version":"0.1.0"', '"version":"0.2.0"')"#)
+        XCTAssertEqual(try sql(store, #"SELECT count(*) FROM runs WHERE spec LIKE '%"version":"0.2.0"%'"#), ["4"])
+        let compare = try NRLHostBinary.run(["compare", folder.appendingPathComponent("experiment.lua").path, "--store", store])
+        XCTAssertEqual(compare.status, 0, compare.output)
+        XCTAssertTrue(compare.stderr.contains("migrated to schema 2"), compare.stderr)
+        XCTAssertTrue(compare.stdout.contains("4 runs, 2 already in"), compare.stdout)
+        XCTAssertTrue(compare.stdout.contains("its text was not recorded (before nrlhost 0.3)"), compare.stdout)
+        XCTAssertFalse(compare.stdout.contains("numerics"), compare.stdout)
+        XCTAssertEqual(try sql(store, "SELECT label, superseded, count(*) FROM runs GROUP BY label, superseded"), ["bp|0|2", "nrl|0|2", "nrl|1|2"])
+        XCTAssertEqual(try sql(store, "SELECT id FROM runs WHERE label = 'bp' ORDER BY id"), ["1", "2"])
+    }
 }

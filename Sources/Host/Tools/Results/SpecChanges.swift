@@ -16,9 +16,8 @@ enum SpecChanges {
     static func describe(from old: RunSpec, to new: RunSpec) -> [String] {
         var changes: [String] = []
         if old.rule != new.rule { changes.append("rule \(old.rule) → \(new.rule)") }
-        if old.script != new.script {
-            changes.append("rule script \(old.script ?? "none") → \(new.script ?? "none")")
-        } else if let path = new.script, old.ruleScriptHash != new.ruleScriptHash {
+        if old.script != new.script { changes.append("rule script \(old.script ?? "none") → \(new.script ?? "none")") }
+        if let path = new.script, old.ruleScriptHash != new.ruleScriptHash {
             changes.append(old.ruleScriptHash == nil ? "\(path): its text was not recorded (before nrlhost 0.3)" : "\(path) edited")
         }
         if old.environment != new.environment {
