@@ -146,6 +146,7 @@ public final class ResultStore: @unchecked Sendable {
                     ALTER TABLE runs ADD COLUMN command TEXT;
                     ALTER TABLE runs ADD COLUMN host TEXT;
                     \(Self.reloadsTable)
+                    \(Self.slotIndex)
                     UPDATE nrlhost_meta SET value = '\(Self.schemaVersion)' WHERE key = 'schema_version';
                     INSERT OR REPLACE INTO nrlhost_meta VALUES ('migrated_by', 'nrlhost \(NRLHostVersion.current) from schema 1');
                     """)
@@ -163,6 +164,11 @@ public final class ResultStore: @unchecked Sendable {
         }
         notice("\(path) was written by nrlhost 0.1/0.2 (store schema 1): migrated to schema \(Self.schemaVersion); the original is kept in \(backup)")
     }
+
+    /// `plan` looks runs up by slot.
+    private static let slotIndex = """
+        CREATE INDEX runs_slot ON runs (experiment, group_name, label, environment, layers, hidden, seed, protocol);
+        """
 
     private static let reloadsTable = """
         CREATE TABLE reloads (
@@ -210,6 +216,7 @@ public final class ResultStore: @unchecked Sendable {
             );
             CREATE TABLE scripts (hash TEXT PRIMARY KEY, text TEXT NOT NULL);
             \(reloadsTable)
+            \(slotIndex)
             CREATE TABLE episodes (
                 run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
                 episode INTEGER NOT NULL,
