@@ -10,7 +10,7 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Run an experiment — rules × environments × network shapes × seeds — on all cores into a results store.",
         discussion: """
-        Each run is exactly what `nrlhost run` gives for the same spec. Finished runs are kept in the store (SQLite); running the same command again after an interruption or a crash completes only the missing runs. `--shard K/N` runs a deterministic 1/N of the sweep (for Slurm job arrays or GNU parallel); `nrlhost merge` combines the stores.
+        Each run is exactly what `nrlhost run` gives for the same spec. Finished runs are kept in the store (SQLite); running the same command again after an interruption or a crash completes only the missing runs. A run's identity is its content (every parameter, the scripts' text, the numerics version): after an edit, exactly the changed runs run again, and the command says why; the old rows stay in the store, marked superseded. `--shard K/N` runs a deterministic 1/N of the sweep (for Slurm job arrays or GNU parallel); `nrlhost merge` combines the stores.
         """
     )
 

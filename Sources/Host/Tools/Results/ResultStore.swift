@@ -137,7 +137,9 @@ public final class ResultStore: @unchecked Sendable {
         do {
             try? FileManager.default.removeItem(atPath: backup)  // an earlier copy of this same schema-1 store
             try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [backup]) }
-            try queue.write { db in
+            let migrated = try queue.write { db -> Bool in
+                // Another process may have migrated it meanwhile.
+                guard try Int.fetchOne(db, sql: "SELECT value FROM nrlhost_meta WHERE key = 'schema_version'") == 1 else { return false }
                 try db.execute(sql: """
                     CREATE TABLE scripts (hash TEXT PRIMARY KEY, text TEXT NOT NULL);
                     ALTER TABLE runs ADD COLUMN rule_script_hash TEXT REFERENCES scripts(hash);
@@ -158,7 +160,9 @@ public final class ResultStore: @unchecked Sendable {
                                          protocolName: row["protocol"]).key
                     try db.execute(sql: "UPDATE OR IGNORE runs SET key = ? WHERE id = ?", arguments: [key, row["id"] as Int64])
                 }
+                return true
             }
+            guard migrated else { return }
         } catch {
             throw StoreError("\(path) is a store of schema 1 (nrlhost 0.1/0.2) and could not be migrated: \(error); the original is unchanged\(FileManager.default.fileExists(atPath: backup) ? " (a copy is in \(backup))" : "")")
         }
