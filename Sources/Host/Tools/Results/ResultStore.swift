@@ -35,6 +35,9 @@ public struct StoredRun: Sendable, Equatable {
 
     /// "1x64"
     public var shape: String { "\(layers)x\(hidden)" }
+
+    /// The full spec the run was recorded with (nil: unreadable).
+    public var spec: RunSpec? { try? JSONDecoder().decode(RunSpec.self, from: Data(specJSON.utf8)) }
 }
 
 /// What a finished (or failed) run hands to the store.
