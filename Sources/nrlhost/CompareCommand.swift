@@ -10,7 +10,7 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Run an experiment — rules × environments × network shapes × seeds — on all cores into a results store.",
         discussion: """
-        Each run is exactly what `nrlhost run` gives for the same spec. Finished runs are kept in the store (SQLite); running the same command again after an interruption or a crash completes only the missing runs. `--shard K/N` runs a deterministic 1/N of the sweep (for Slurm job arrays or GNU parallel); `nrlhost merge` combines the stores.
+        Each run is exactly what `nrlhost run` gives for the same spec. Finished runs are kept in the store (SQLite); running the same command again after an interruption or a crash completes only the missing runs. A run's identity is its content (every parameter, the scripts' text, the numerics version): after an edit, exactly the changed runs run again, and the command says why; the old rows stay in the store, marked superseded. `--shard K/N` runs a deterministic 1/N of the sweep (for Slurm job arrays or GNU parallel); `nrlhost merge` combines the stores.
         """
     )
 
@@ -51,8 +51,13 @@ struct CompareCommand: ParsableCommand {
                                                  withIntermediateDirectories: true)
         let results = try ResultStore(path: storePath)
         let specs = Dictionary(runs.map { ($0.key, $0.spec) }, uniquingKeysWith: { a, _ in a })
-        let todo = try results.prepare(runs.map(\.stored)).map { ($0, specs[$0.key]!) }
+        let planned = try results.plan(runs.map(\.stored), scripts: plan.sources)
+        let todo = planned.todo.map { ($0, specs[$0.key]!) }
         let skipped = runs.count - todo.count
+        // Runs whose spec changed are run again; the store keeps the old rows, marked superseded.
+        for change in planned.changes {
+            print(ScriptText.oneLine("\(change.count) run\(change.count == 1 ? "" : "s") changed since the store was written: \(change.what)"))
+        }
         print("experiment '\(ScriptText.oneLine(plan.name))': \(runs.count) runs\(shard.map { " (shard \($0))" } ?? ""), \(skipped) already in \(storePath), \(todo.count) to run on \(min(jobs, max(todo.count, 1))) cores")
         guard !todo.isEmpty else { return }
 

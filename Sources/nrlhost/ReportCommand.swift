@@ -133,8 +133,10 @@ struct ReportCommand: ParsableCommand {
             throw CommandFailure("the diagnostics failed: \(error)")
         }
         let plugins = BuiltinRules.plugins().addingScriptEnvironments(limits: .standard)
-        diagnostics.ruleAlignment = RuleAlignment.measure(runs: runs, plugins: plugins,
-                                                          settings: RuleAlignmentSettings(episodes: alignmentEpisodes, batch: alignmentBatch))
+        // The current configurations, each script as it ran (the store keeps every version's text).
+        diagnostics.ruleAlignment = RuleAlignment.measure(runs: runs.filter { !$0.superseded }, plugins: plugins,
+                                                          settings: RuleAlignmentSettings(episodes: alignmentEpisodes, batch: alignmentBatch),
+                                                          storedScript: { try? results.script(hash: $0) })
         return diagnostics
     }
 

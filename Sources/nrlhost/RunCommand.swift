@@ -34,9 +34,22 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("name a rule: nrlhost run scripts/nrl.lua, or nrlhost run --rule nrl --env cartpole")
         }
         let events = ScriptEventDisplay()
-        let (plugins, spec) = try options.resolve(rule: rule, watch: watch, onEvent: events.handle)
+        // Reloads are shown and recorded in run.json (the folder is made once the spec is known).
+        let record = Locked<RunDirectory?>(nil)
+        let (plugins, spec) = try options.resolve(rule: rule, watch: watch, onEvent: { event in
+            events.handle(event)
+            let (reload, reverted): (ScriptReload, Bool)
+            switch event {
+            case .reloaded(let r): (reload, reverted) = (r, false)
+            case .reverted(let r): (reload, reverted) = (r, true)
+            case .reloadFailed: return
+            }
+            guard let directory = record.withValue({ $0 }) else { return }
+            do { try directory.recordReload(reload, reverted: reverted) } catch { printError("cannot record the reload: \(error)") }
+        })
         let session = try Session(spec: spec, plugins: plugins)
-        let directory = try out.map { try RunDirectory(url: URL(fileURLWithPath: $0), spec: spec) }
+        let directory = try out.map { try RunDirectory(url: URL(fileURLWithPath: $0), spec: spec, scripts: try plugins.sources(of: spec)) }
+        record.withValue { $0 = directory }
         let shape = session.network.shape.description
         let parameters = spec.parameters.values.keys.sorted().map { "\($0)=\(spec.parameters[$0]!)" }.joined(separator: " ")
         print(ScriptText.oneLine("\(spec.rule) on \(spec.environment) (\(shape)), seed \(spec.seed), init seed \(spec.initSeed), \(spec.episodes) episodes"

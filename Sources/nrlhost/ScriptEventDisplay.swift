@@ -12,12 +12,14 @@ final class ScriptEventDisplay: @unchecked Sendable {
     @Sendable func handle(_ event: ScriptEvent) {
         let line: String
         switch event {
-        case .reloaded(let version, let note):
-            line = "reloaded (v\(version))" + (note.map { "; \($0)" } ?? "")
-            progress?.note = "reloaded (v\(version))"
+        case .reloaded(let reload):
+            line = "reloaded (v\(reload.version))" + (reload.note.map { "; \($0)" } ?? "")
+            progress?.note = "reloaded (v\(reload.version))"
         case .reloadFailed(let error):
             line = "reload failed, the previous version keeps running: \(error.description)"
             progress?.note = "reload failed: \(error.description)"
+        case .reverted:
+            return  // told with the failure just before
         }
         FileHandle.standardError.write(Data(((progress?.isTerminal ?? false ? "\r\u{1B}[K" : "") + ScriptText.terminalSafe(line) + "\n").utf8))
     }

@@ -7,7 +7,8 @@ import NRLTools
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export a results store as CSV files (runs.csv, episodes.csv, metrics.csv) for pandas or R.")
+        commandName: "export", abstract: "Export a results store as CSV files (runs.csv, episodes.csv, metrics.csv) for pandas or R.",
+        discussion: "runs.csv has a column per parameter (param.NAME for the rules', env.NAME for the environments'), the scripts' content hashes, and `superseded` (1: a run of an earlier spec of the same slot, kept but not current).")
 
     @Argument(help: "The results store.")
     var store: String

@@ -50,7 +50,9 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertTrue(page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         XCTAssertFalse(page.contains("id=\"diagnostics\""))
         let files = try FileManager.default.contentsOfDirectory(atPath: svg.path).sorted()
-        XCTAssertEqual(files, ["curves-depth-per-run-2l.svg", "curves-fig1-per-run-1l.svg", "depth-per-run.svg"])
+        XCTAssertEqual(files, ["curves-depth-per-run-2l.svg", "curves-fig1-per-run-1l.svg", "depth-per-run.svg",
+                               "profiles-depth-per-run-2l.svg", "profiles-fig1-per-run-1l.svg"])
+        XCTAssertTrue(try String(contentsOf: md, encoding: .utf8).contains("](figures/profiles-fig1-per-run-1l.svg)"))
         let markdown = try String(contentsOf: md, encoding: .utf8)
         XCTAssertTrue(markdown.contains("](figures/curves-fig1-per-run-1l.svg)"), markdown)
         XCTAssertTrue(markdown.contains("| fig1 | per-run | cartpole | 1x64 | nrl |"), markdown)

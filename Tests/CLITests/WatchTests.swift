@@ -156,4 +156,68 @@ final class WatchTests: XCTestCase {
         XCTAssertFalse(values.contains("0.08"), "the version whose setup loops never ran")
         XCTAssertEqual(values.last, "0.09")
     }
+
+    /// run.json records the run's provenance — the scripts' text and hash, the command line, the
+    /// host — and every reload: the episode it took effect, its version, the new text's hash and
+    /// the parameters in force after it (here a changed parameter default).
+    func testRunJSONRecordsEveryReloadWithItsParameters() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let env = dir.appendingPathComponent("slow.lua")
+        try Self.slowEnvironment.write(to: env, atomically: true, encoding: .utf8)
+        let script = dir.appendingPathComponent("live.lua")
+        try rule(lr: "0.05").write(to: script, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let arguments = ["run", script.path, "--env", env.path, "--episodes", "3000", "--watch", "--out", out.path]
+        let (process, stdout, stderr) = try NRLHostBinary.start(arguments)
+        let collector = Collector()
+        stderr.fileHandleForReading.readabilityHandler = { collector.append($0.availableData) }
+        defer { if process.isRunning { process.terminate() } }
+
+        usleep(300_000)
+        try save(rule(lr: "0.07"), to: script)
+        XCTAssertTrue(collector.wait(for: "reloaded (v2)"), collector.value)
+        let reloadedText = rule(lr: "0.07")
+        // A version that loads but fails in its first call: v2 takes over again, and the record says so.
+        try save("return rule {\n  params = { lr = 0.5 },\n  act = function(ctx, obs) error(\"broken act\") end,\n  learn = function() end,\n}\n", to: script)
+        XCTAssertTrue(collector.wait(for: "broken act"), collector.value)
+        process.interrupt()  // the record is complete once the run has stopped
+        _ = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        stderr.fileHandleForReading.readabilityHandler = nil
+
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as? [String: Any])
+        let reloads = try XCTUnwrap(record["reloads"] as? [[String: Any]], "\(record)")
+        XCTAssertEqual(reloads.map { $0["version"] as? Int }, [2, 3, 2], "\(reloads)")
+        XCTAssertEqual(reloads.map { $0["reverted"] as? Bool }, [nil, nil, true], "\(reloads)")
+        XCTAssertEqual(reloads[2]["hash"] as? String, reloads[0]["hash"] as? String)
+        XCTAssertEqual(((reloads[2]["parameters"] as? [String: Any])?["values"] as? [String: Any])?["lr"] as? Double, 0.07)
+        XCTAssertEqual(reloads[2]["episode"] as? Int, reloads[1]["episode"] as? Int, "v3 failed in its first episode")
+        XCTAssertEqual(((reloads[0]["parameters"] as? [String: Any])?["values"] as? [String: Any])?["lr"] as? Double, 0.07)
+        let hashFile = dir.appendingPathComponent("v2.lua")
+        try reloadedText.write(to: hashFile, atomically: true, encoding: .utf8)
+        XCTAssertEqual(reloads[0]["hash"] as? String, try RunIdentityTests.sha256sum(hashFile.path))
+        // The episode the new version first ran: the metrics log lr per episode.
+        let episode = try XCTUnwrap(reloads[0]["episode"] as? Int)
+        let logged = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        XCTAssertEqual(logged.first { $0[2] == "0.07" }?[0], String(episode), "\(logged.prefix(3))")
+
+        // The spec names the script the run started with by hash; its text is in the record.
+        let scripts = try XCTUnwrap(record["scripts"] as? [String: [String: Any]])
+        XCTAssertEqual(scripts["rule"]?["text"] as? String, rule(lr: "0.05"))
+        XCTAssertEqual(scripts["rule"]?["path"] as? String, script.path)
+        XCTAssertEqual(scripts["environment"]?["hash"] as? String, try RunIdentityTests.sha256sum(env.path))
+        let spec = try XCTUnwrap(record["spec"] as? [String: Any])
+        XCTAssertEqual(spec["ruleScriptHash"] as? String, scripts["rule"]?["hash"] as? String)
+        XCTAssertEqual(spec["environmentScriptHash"] as? String, scripts["environment"]?["hash"] as? String)
+        XCTAssertEqual(((spec["parameters"] as? [String: Any])?["values"] as? [String: Any])?["lr"] as? Double, 0.05)
+        // How it was started, where, and how it ended.
+        XCTAssertEqual(record["command"] as? [String], [NRLHostBinary.url.path] + arguments)
+        let host = try XCTUnwrap(record["host"] as? [String: Any])
+        XCTAssertEqual(host["cores"] as? Int, ProcessInfo.processInfo.activeProcessorCount)
+        XCTAssertFalse((host["cpu"] as? String ?? "").isEmpty)
+        XCTAssertFalse((host["os"] as? String ?? "").isEmpty)
+        XCTAssertEqual((record["outcome"] as? [String: Any])?["status"] as? String, "interrupted")
+    }
 }

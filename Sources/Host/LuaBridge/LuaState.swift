@@ -154,13 +154,16 @@ public final class LuaState {
 
     /// Loads `path` as text into a fresh sandbox and runs it; leaves its single result on the stack.
     func runFile(_ path: String, displayName: String? = nil) throws {
-        let text: Data
+        try runText(try Self.read(path), chunkName: displayName ?? path)
+    }
+
+    /// A script file's bytes, read once: what a run loads is exactly what its hash was taken of.
+    static func read(_ path: String) throws -> Data {
         do {
-            text = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ScriptError(location: nil, message: "cannot read \(path): \(error.localizedDescription)")
         }
-        try runText(text, chunkName: displayName ?? path)
     }
 
     /// Loads source text into a fresh sandbox and runs it; leaves its single result on the stack.

@@ -38,8 +38,12 @@ public final class ScriptEnvironment: Environment {
 
     /// Reads an environment script's declaration (loading it in a scratch state).
     public static func declaration(path: String, limits: ScriptLimits) throws -> Summary {
+        try declaration(path: path, text: try LuaState.read(path), limits: limits)
+    }
+
+    private static func declaration(path: String, text: Data, limits: ScriptLimits) throws -> Summary {
         let state = ScriptSession.makeState(limits: limits)
-        try state.runFile(path)
+        try state.runText(text, chunkName: path)
         return try summary(Declaration(state: state, kind: "env", file: path), path: path)
     }
 
@@ -47,11 +51,13 @@ public final class ScriptEnvironment: Environment {
     /// Its declaration's `max_steps` is the registered step limit.
     public static func provider(limits: ScriptLimits) -> EnvironmentProvider {
         EnvironmentProvider(description: "a .lua file", claims: isScript) { path in
-            let summary = try declaration(path: path, limits: limits)
+            // Read once: every environment this registration builds runs the text its hash is of.
+            let text = try LuaState.read(path)
+            let summary = try declaration(path: path, text: text, limits: limits)
             return EnvironmentRegistration(
                 id: path, summary: "Lua environment \(path)", info: summary.info, defaults: summary.defaults,
-                parameters: summary.parameters,
-                build: { try ScriptEnvironment(path: path, random: $0, limits: limits, parameters: $1) })
+                parameters: summary.parameters, source: ScriptSource(path: path, bytes: text),
+                build: { try ScriptEnvironment(path: path, text: text, random: $0, limits: limits, parameters: $1) })
         }
     }
 
@@ -64,12 +70,17 @@ public final class ScriptEnvironment: Environment {
 
     /// The environment of `path`, drawing from `random` (the run's environment stream), with
     /// `parameters` as `self.params` (nil: the declared defaults); the registry adds its TimeLimit.
-    public init(path: String, random generator: Xoshiro256, limits: ScriptLimits, parameters: Parameters? = nil) throws {
+    public convenience init(path: String, random generator: Xoshiro256, limits: ScriptLimits, parameters: Parameters? = nil) throws {
+        try self.init(path: path, text: try LuaState.read(path), random: generator, limits: limits, parameters: parameters)
+    }
+
+    /// The environment of `text`, the script read from `path`.
+    init(path: String, text: Data, random generator: Xoshiro256, limits: ScriptLimits, parameters: Parameters? = nil) throws {
         let random = RandomSource(generator)
         let session = ScriptSession()
         session.scriptRandom = random
         state = ScriptSession.makeState(limits: limits, session: session)
-        try state.runFile(path)
+        try state.runText(text, chunkName: path)
         let d = try Declaration(state: state, kind: "env", file: path)
         let summary = try Self.summary(d, path: path)
         info = summary.info

@@ -27,24 +27,49 @@ public struct ScriptRuleOptions: Sendable {
 }
 
 public enum ScriptEvent: Sendable {
-    /// A new version of the script is running (versions count from 1, the one the run started with);
-    /// `note` says which declaration changes wait for the next run.
-    case reloaded(version: Int, note: String?)
+    /// A new version of the script is running (versions count from 1, the one the run started with).
+    case reloaded(ScriptReload)
     /// A changed script could not be loaded, or its first call failed; the previous version runs on.
     case reloadFailed(ScriptError)
+    /// A reloaded version failed in its first episode (after `reloadFailed`): the previous version,
+    /// this one, runs again from `episode`, with its parameters.
+    case reverted(ScriptReload)
+}
+
+/// A reload of a watched rule script, as a run's record keeps it.
+public struct ScriptReload: Sendable {
+    /// The first episode (1-based) the new version runs.
+    public var episode: Int
+    /// 2 for the first reload (version 1 is the one the run started with).
+    public var version: Int
+    /// The new text and its hash.
+    public var source: ScriptSource
+    /// The rule's parameters in force after the reload (ctx.params).
+    public var parameters: Parameters
+    /// Which declaration changes wait for the next run.
+    public var note: String?
 }
 
 public enum ScriptRules {
-    /// A rule descriptor for the script at `path`: its declaration read now, a fresh Lua state per run.
+    /// A rule descriptor for the script at `path`: its text read now, once, and its declaration;
+    /// every run of the descriptor gets a fresh Lua state that runs that text (the one its hash,
+    /// `RuleDescriptor.source`, is of), however the file changes later.
     public static func descriptor(path: String, options: ScriptRuleOptions = ScriptRuleOptions()) throws -> RuleDescriptor {
+        try descriptor(path: path, text: LuaState.read(path), options: options)
+    }
+
+    /// A rule descriptor for `text`, a version of the script at `path` (e.g. the one a results store
+    /// kept for a run); messages name `path`.
+    public static func descriptor(path: String, text: Data, options: ScriptRuleOptions = ScriptRuleOptions()) throws -> RuleDescriptor {
         let state = ScriptSession.makeState(limits: options.limits)
-        try state.runFile(path)
+        try state.runText(text, chunkName: path)
         let declaration = try RuleDeclaration(Declaration(state: state, kind: "rule", file: path), path: path)
+        let source = ScriptSource(path: path, bytes: text)
         return RuleDescriptor(
             name: declaration.name, summary: declaration.summary, parameters: declaration.parameters,
             defaults: { declaration.defaults(for: $0) }, schedule: declaration.schedule,
-            defaultEnvironment: declaration.environment, script: path, baseline: declaration.baseline,
-            make: { try ScriptRule(path: path, context: $0, options: options) })
+            defaultEnvironment: declaration.environment, script: path, source: source, baseline: declaration.baseline,
+            make: { try ScriptRule(path: path, text: text, context: $0, options: options) })
     }
 }
 
@@ -86,6 +111,9 @@ final class ScriptRule: LearningRule {
     /// whole episode.
     private var previous: (hooks: Hooks, parameters: Int32)?
     private var version = 1
+    /// Under --watch: the version running and the one before it, as a run's record lists them.
+    private var running: ScriptReload?
+    private var replaced: ScriptReload?
     /// What the run started with, to tell a user which declaration changes a reload cannot apply.
     private let declaration: RuleDeclaration
     private let contextRef: Int32
@@ -95,7 +123,7 @@ final class ScriptRule: LearningRule {
     private var episode = 0
     private var watcher: FileWatcher?
 
-    init(path: String, context: RuleContext, options: ScriptRuleOptions) throws {
+    init(path: String, text: Data, context: RuleContext, options: ScriptRuleOptions) throws {
         self.path = path
         self.options = options
         self.context = context
@@ -109,10 +137,14 @@ final class ScriptRule: LearningRule {
         state = s
         actionCount = context.environment.actionCount
         observation = VectorStorageFloat(count: context.environment.observationSize)
-        if options.watch { watcher = FileWatcher(path: path) }
+        // Watching starts from the text the run loads, so an edit made since is seen at once.
+        if options.watch {
+            watcher = FileWatcher(path: path, loaded: text)
+            running = ScriptReload(episode: 1, version: 1, source: ScriptSource(path: path, bytes: text), parameters: context.parameters)
+        }
 
         try s.forbid(options.forbiddenMethods)
-        try s.runFile(path)
+        try s.runText(text, chunkName: path)
         let d = try Declaration(state: s, kind: "rule", file: path)
         declaration = try RuleDeclaration(d, path: path)
         hooks = try Hooks(d)
@@ -168,6 +200,7 @@ final class ScriptRule: LearningRule {
         if let old = previous {  // the new version ran a whole episode
             state.unref(old.parameters)
             previous = nil
+            replaced = nil
         }
         if let watcher, watcher.changed() { reload() }
         episode += 1
@@ -237,6 +270,13 @@ final class ScriptRule: LearningRule {
         state.pop()
         state.unref(old.parameters)
         previous = nil
+        if var back = replaced {
+            back.episode = episode
+            back.note = nil
+            running = back
+            replaced = nil
+            options.onEvent?(.reverted(back))
+        }
     }
 
     // MARK: Hot reload
@@ -246,7 +286,8 @@ final class ScriptRule: LearningRule {
         let top = state.top
         defer { state.setTop(top) }
         do {
-            try state.runFile(path)
+            let text = try LuaState.read(path)
+            try state.runText(text, chunkName: path)
             let d = try Declaration(state: state, kind: "rule", file: path)
             let declaration = try RuleDeclaration(d, path: path)
             let newHooks = try Hooks(d)
@@ -274,7 +315,11 @@ final class ScriptRule: LearningRule {
             previous = (hooks, oldParameters)
             hooks = newHooks
             version += 1
-            options.onEvent?(.reloaded(version: version, note: unappliedChanges(declaration)))
+            let reload = ScriptReload(episode: episode + 1, version: version, source: ScriptSource(path: path, bytes: text),
+                                      parameters: parameters, note: unappliedChanges(declaration))
+            replaced = running
+            running = reload
+            options.onEvent?(.reloaded(reload))
         } catch let e as ScriptError {
             // The running version is untouched: a limit that stopped the new one (an endless loop
             // at load or in its setup) must not stop the next call of the old one.
@@ -333,9 +378,11 @@ final class FileWatcher {
     private let path: String
     private var signature: [Int]?
 
-    init(path: String) {
+    /// `loaded`: the text the run started with; a file that differs from it already counts as changed.
+    init(path: String, loaded: Data) {
         self.path = path
         signature = Self.signature(path)
+        if let now = try? Data(contentsOf: URL(fileURLWithPath: path)), now != loaded { signature = nil }
     }
 
     static func signature(_ path: String) -> [Int]? {

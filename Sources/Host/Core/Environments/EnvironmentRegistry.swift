@@ -16,6 +16,8 @@ public struct EnvironmentRegistration: Sendable {
     /// A fresh environment drawing from `random` (the run's environment stream) with every declared
     /// parameter's value, without its TimeLimit.
     public let build: @Sendable (_ random: Xoshiro256, _ parameters: Parameters) throws -> Environment
+    /// The script an environment written in a script language was loaded from (nil: a builtin).
+    public let source: ScriptSource?
 
     public init(id: String, aliases: [String] = [], summary: String, info: EnvironmentInfo,
                 defaults: EnvironmentDefaults = EnvironmentDefaults(), make: @escaping @Sendable (Xoshiro256) throws -> Environment) {
@@ -24,8 +26,9 @@ public struct EnvironmentRegistration: Sendable {
     }
 
     public init(id: String, aliases: [String] = [], summary: String, info: EnvironmentInfo,
-                defaults: EnvironmentDefaults = EnvironmentDefaults(), parameters: [ParameterSpec],
+                defaults: EnvironmentDefaults = EnvironmentDefaults(), parameters: [ParameterSpec], source: ScriptSource? = nil,
                 build: @escaping @Sendable (Xoshiro256, Parameters) throws -> Environment) {
+        self.source = source
         self.id = id
         self.aliases = aliases
         self.summary = summary
@@ -146,7 +149,11 @@ public struct EnvironmentRegistry: Sendable {
     /// A fresh environment for `name` seeded from the run's environment stream under `seed`, wrapped
     /// in its registered TimeLimit (as `gym.make` does).
     public func make(_ name: String, seed: UInt64, parameters: Parameters? = nil) throws -> Environment {
-        let r = try registration(name)
+        try make(try registration(name), seed: seed, parameters: parameters)
+    }
+
+    /// The same, for a registration already looked up.
+    public func make(_ r: EnvironmentRegistration, seed: UInt64, parameters: Parameters? = nil) throws -> Environment {
         let env = try r.make(RandomStream.environment.generator(seed: seed), parameters: parameters)
         guard let limit = r.info.maxEpisodeSteps else { return env }
         return TimeLimit(env, maxEpisodeSteps: limit)

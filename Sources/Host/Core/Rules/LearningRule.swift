@@ -94,6 +94,8 @@ public struct RuleDescriptor: Sendable {
     public let defaultEnvironment: String?
     /// The script file, for rules written in Lua.
     public let script: String?
+    /// The script's text as loaded (what every run of this descriptor runs) and its hash.
+    public let source: ScriptSource?
     /// Whether the trainer computes δ from its reward average (false: `learn` gets the raw reward,
     /// per step, or the episode's return, per episode).
     public let baseline: Bool
@@ -102,7 +104,8 @@ public struct RuleDescriptor: Sendable {
     public init(name: String, summary: String, parameters: [ParameterSpec],
                 defaults: @escaping @Sendable (String) -> RuleDefaults = { _ in RuleDefaults() },
                 schedule: LearningSchedule = .byTask, defaultEnvironment: String? = nil, script: String? = nil,
-                baseline: Bool = true, make: @escaping @Sendable (RuleContext) throws -> LearningRule) {
+                source: ScriptSource? = nil, baseline: Bool = true, make: @escaping @Sendable (RuleContext) throws -> LearningRule) {
+        self.source = source
         self.baseline = baseline
         self.name = name
         self.summary = summary

@@ -2,7 +2,18 @@ import Foundation
 
 /// The version written into every run's record.
 public enum NRLHostVersion {
-    public static let current = "0.2.0"
+    public static let current = "0.3.0"
+    /// The last version whose changes altered any run's returns; part of every run's key, so that
+    /// a store's runs are re-run when the numbers they would give have changed. Bump it (to the
+    /// version being released) with any change that alters numerics.
+    public static let numerics = "0.2.0"
+
+    /// The numerics a run recorded by `version` was computed with: `numerics` for any version since,
+    /// the version itself for one before it.
+    public static func numerics(of version: String) -> String {
+        func parts(_ v: String) -> [Int] { v.split(separator: ".").map { Int($0) ?? 0 } }
+        return parts(version).lexicographicallyPrecedes(parts(numerics)) ? version : numerics
+    }
 }
 
 /// Everything that determines a run. The same spec gives bit-identical returns.
@@ -21,13 +32,21 @@ public struct RunSpec: Codable, Equatable, Sendable {
     public var environmentParameters: Parameters?
     /// The rule script, when the rule is one.
     public var script: String?
+    /// SHA-256 of the rule script's text the run loaded (nil: a native rule, or a spec written
+    /// before 0.3.0).
+    public var ruleScriptHash: String?
+    /// SHA-256 of the environment script's text (nil: a builtin environment).
+    public var environmentScriptHash: String?
     /// Limits for scripts (rule and environment).
     public var limits: ScriptLimits
     public var version: String
 
     public init(rule: String, environment: String, episodes: Int, seed: UInt64, initSeed: UInt64,
                 hidden: Int, layers: Int, parameters: Parameters, environmentParameters: Parameters? = nil, script: String? = nil,
+                ruleScriptHash: String? = nil, environmentScriptHash: String? = nil,
                 limits: ScriptLimits = .standard, version: String = NRLHostVersion.current) {
+        self.ruleScriptHash = ruleScriptHash
+        self.environmentScriptHash = environmentScriptHash
         self.environmentParameters = environmentParameters
         self.rule = rule
         self.environment = environment
@@ -118,6 +137,7 @@ public struct RunRequest: Sendable {
         guard episodes >= 1 else { throw UsageError("--episodes must be at least 1, got \(episodes)") }
         return RunSpec(rule: descriptor.name, environment: env, episodes: episodes, seed: seed,
                        initSeed: initSeed ?? seed, hidden: hidden, layers: layers, parameters: Parameters(values),
-                       environmentParameters: registration.parameters.isEmpty ? nil : environmentParameters, script: descriptor.script, limits: limits)
+                       environmentParameters: registration.parameters.isEmpty ? nil : environmentParameters, script: descriptor.script,
+                       ruleScriptHash: descriptor.source?.hash, environmentScriptHash: registration.source?.hash, limits: limits)
     }
 }

@@ -19,7 +19,9 @@ public final class Session {
         case let other?: throw UsageError("parameter 'gamma' is the reward-average rate, a number in [0, 1]; got \(other)")
         }
         let descriptor = try plugins.rules.descriptor(spec.rule)
-        let environment = try plugins.environments.make(spec.environment, seed: spec.seed, parameters: spec.environmentParameters)
+        let registration = try plugins.environments.registration(spec.environment)
+        try Self.checkScripts(of: spec, rule: descriptor.source, environment: registration.source)
+        let environment = try plugins.environments.make(registration, seed: spec.seed, parameters: spec.environmentParameters)
         let info = environment.info
         try Self.checkNetworkFits(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers,
                                   outputs: info.actionCount, limits: spec.limits)
@@ -52,6 +54,16 @@ public final class Session {
     /// Refuses a network too big for the memory limit (`--max-memory`, or the machine's memory when
     /// there is none) before anything is allocated: sizes inside their ranges can still multiply to
     /// a terabyte (hidden = 65536 with 64 layers).
+    /// A spec names its scripts by content hash; a script whose text is no longer the one the spec
+    /// was resolved from (edited during a sweep) would run something other than what the run's key
+    /// says, so the run stops with a message instead.
+    static func checkScripts(of spec: RunSpec, rule: ScriptSource?, environment: ScriptSource?) throws {
+        for (expected, loaded) in [(spec.ruleScriptHash, rule), (spec.environmentScriptHash, environment)] {
+            guard let expected, let loaded, loaded.hash != expected else { continue }
+            throw UsageError("\(loaded.path) changed since the run was planned (its content hash is no longer \(expected.prefix(12))…); run the command again to plan runs of the new version")
+        }
+    }
+
     public static func checkNetworkFits(inputs: Int, hidden: Int, layers: Int, outputs: Int, limits: ScriptLimits) throws {
         let sizes = [inputs] + Array(repeating: hidden, count: min(max(layers, 0), 1 << 20)) + [outputs]
         var weights = 0, overflow = layers > 1 << 20

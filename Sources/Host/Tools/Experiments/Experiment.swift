@@ -27,6 +27,8 @@ public struct Experiment: Sendable {
     public var runs: [PlannedRun]
     /// Rule scripts the runs use.
     public var scripts: [String]
+    /// The text of every script (rule and environment) the runs use, once each.
+    public var sources: [ScriptSource] = []
     /// The rules and environments the runs resolve against: the host's plus this experiment's scripts.
     public var plugins: Plugins
 
@@ -73,6 +75,7 @@ public struct Experiment: Sendable {
         let topEpisodes = try top.episodes.map { try resolver.values($0, for: unique, at: root.field("episodes")) } ?? [:]
 
         var scripts: [String] = []
+        var sources: [ScriptSource] = []
         var runs: [PlannedRun] = []
         for ((groupName, groupPath, own), envs) in zip(groups, environments) {
             let seeds = (own.seeds ?? top.seeds ?? []).map { UInt64($0) }
@@ -134,6 +137,9 @@ public struct Experiment: Sendable {
                                                          limits: limits)
                                 do {
                                     let spec = try request.resolve(in: plugins)
+                                    for source in try plugins.sources(of: spec).values where !sources.contains(source) {
+                                        sources.append(source)
+                                    }
                                     runs.append(PlannedRun(experiment: name, group: groupName, label: rule.label, spec: spec,
                                                            protocolName: protocolName))
                                 } catch let e as UsageError {
@@ -145,7 +151,7 @@ public struct Experiment: Sendable {
                 }
             }
         }
-        return Experiment(name: name, path: path, runs: runs, scripts: scripts, plugins: plugins)
+        return Experiment(name: name, path: path, runs: runs, scripts: scripts, sources: sources, plugins: plugins)
     }
 
     /// Why `name` cannot be an experiment's name, or nil: it becomes a file name (the default store
@@ -178,12 +184,25 @@ public struct PlannedRun: Sendable {
     public var spec: RunSpec
     public var protocolName: String
 
-    /// A stable identity: the experiment, group, label and the full spec.
+    public init(experiment: String, group: String, label: String, spec: RunSpec, protocolName: String) {
+        self.experiment = experiment
+        self.group = group
+        self.label = label
+        self.spec = spec
+        self.protocolName = protocolName
+    }
+
+    /// A stable identity: the experiment, group, label, protocol and the full spec — every resolved
+    /// parameter, the shape, seeds, episodes, the scripts' paths and content hashes — with, instead
+    /// of the nrlhost version that wrote it, the version of the numerics (`NRLHostVersion.numerics`):
+    /// a release that leaves returns unchanged keeps every key, an edited script changes its runs'.
     public var key: String {
+        var spec = self.spec
+        spec.version = "numerics " + NRLHostVersion.numerics(of: spec.version)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let spec = (try? encoder.encode(self.spec)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return StableHash.hex("\(experiment)\u{1}\(group)\u{1}\(label)\u{1}\(protocolName)\u{1}\(spec)")
+        let json = (try? encoder.encode(spec)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return StableHash.hex("\(experiment)\u{1}\(group)\u{1}\(label)\u{1}\(protocolName)\u{1}\(json)")
     }
 
     public var stored: StoredRun {
@@ -193,7 +212,8 @@ public struct PlannedRun: Sendable {
         return StoredRun(id: 0, key: key, experiment: experiment, group: group, label: label, rule: spec.rule, script: spec.script,
                          environment: spec.environment, hidden: spec.hidden, layers: spec.layers, seed: Int(spec.seed),
                          initSeed: Int(spec.initSeed), protocolName: protocolName, episodes: spec.episodes, specJSON: json,
-                         status: "pending", message: nil, seconds: nil, steps: nil, finalPerformance: nil)
+                         status: "pending", message: nil, seconds: nil, steps: nil, finalPerformance: nil,
+                         ruleScriptHash: spec.ruleScriptHash, environmentScriptHash: spec.environmentScriptHash)
     }
 }
 

@@ -32,6 +32,8 @@ public final class Sweep: @unchecked Sendable {
     private let start = Date()
     /// Checked between episodes and between runs; true ends the sweep cleanly (Ctrl-C).
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// The command line and host each run records.
+    public var provenance = RunProvenance()
 
     /// `runs`: what `ResultStore.prepare` left to do, with their specs.
     public init(store: ResultStore, runs: [(StoredRun, RunSpec)], jobs: Int, plugins: Plugins) {
@@ -57,7 +59,7 @@ public final class Sweep: @unchecked Sendable {
             let (stored, spec) = begin(worker, index)
             let began = Date()
             do {
-                try store.markRunning(stored.id)
+                try store.markRunning(stored.id, provenance: provenance)
                 // The run's Lua states carry its key, so that a call stuck in one names its run.
                 guard let result = try LuaCalls.withOwner(stored.key, { try execute(spec, plugins: plugins, id: stored.id) }) else {
                     try store.reset(stored.id)  // interrupted: it will be run again next time

@@ -233,7 +233,9 @@ public struct ReportModel: Sendable {
                 }
                 for (identity, name) in zip(distinct, names) {
                     let runs = zip(ofLabel, identities).filter { $0.1 == identity }.map(\.0)
-                    configurations.append((distinct.count > 1 ? "\(base) (\(name))" : base, base, identity, runs))
+                    // Rows a later `compare` replaced (an edited script, a changed default) stay visible, marked.
+                    let parts = (distinct.count > 1 ? [name] : []) + (runs.allSatisfy(\.superseded) ? ["superseded"] : [])
+                    configurations.append((parts.isEmpty ? base : "\(base) (\(parts.joined(separator: ", ")))", base, identity, runs))
                 }
             }
             for (label, base, identity, runsOfLabel) in configurations {

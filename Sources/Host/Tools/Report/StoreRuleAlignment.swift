@@ -58,11 +58,14 @@ extension RuleAlignment {
     /// first seed, in parallel. `plugins`: the builtin rules and environments with script
     /// environments; script rules are loaded from each spec's `script`. Never throws for one rule:
     /// a failure becomes that row's `problem`.
-    public static func measure(runs: [StoredRun], plugins: Plugins, settings: RuleAlignmentSettings) -> RuleAlignmentSection {
+    /// `storedScript`: the text a store kept for a script hash, so that a script edited or deleted since
+    /// the run is measured as it ran.
+    public static func measure(runs: [StoredRun], plugins: Plugins, settings: RuleAlignmentSettings,
+                               storedScript: @escaping @Sendable (String) -> String? = { _ in nil }) -> RuleAlignmentSection {
         let start = Date()
         let targets = distinct(runs)
         let rows = (try? WorkerPool.map(count: targets.count, jobs: settings.jobs) { i in
-            measure(targets[i], plugins: plugins, settings: settings)
+            measure(targets[i], plugins: plugins, settings: settings, storedScript: storedScript)
         }) ?? []
         return RuleAlignmentSection(settings: settings, rows: rows, seconds: Date().timeIntervalSince(start))
     }
@@ -97,7 +100,8 @@ extension RuleAlignment {
         return "\(run.label)\u{1}\(text)"
     }
 
-    private static func measure(_ run: StoredRun, plugins host: Plugins, settings: RuleAlignmentSettings) -> RuleAlignmentRow {
+    private static func measure(_ run: StoredRun, plugins host: Plugins, settings: RuleAlignmentSettings,
+                                storedScript: (String) -> String?) -> RuleAlignmentRow {
         var row = RuleAlignmentRow(label: run.label, environment: run.environment, shape: run.shape, seed: run.seed)
         do {
             let spec: RunSpec
@@ -106,10 +110,15 @@ extension RuleAlignment {
             }
             var plugins = host
             if let script = spec.script {
-                guard FileManager.default.fileExists(atPath: script) else {
-                    throw UsageError("the rule script \(script) no longer exists")
+                let descriptor: RuleDescriptor
+                if let hash = spec.ruleScriptHash, let text = storedScript(hash) {
+                    descriptor = try ScriptRules.descriptor(path: script, text: Data(text.utf8), options: ScriptRuleOptions(limits: spec.limits))
+                } else {
+                    guard FileManager.default.fileExists(atPath: script) else {
+                        throw UsageError("the rule script \(script) no longer exists")
+                    }
+                    descriptor = try ScriptRules.descriptor(path: script, options: ScriptRuleOptions(limits: spec.limits))
                 }
-                let descriptor = try ScriptRules.descriptor(path: script, options: ScriptRuleOptions(limits: spec.limits))
                 let missing = descriptor.parameters.map(\.name).filter { spec.parameters[$0] == nil }
                 guard descriptor.name == spec.rule, missing.isEmpty else {
                     throw UsageError("\(script) changed since the run: "

@@ -1,11 +1,15 @@
 import NRLCore
+import LuaBridge
 import Foundation
 
 /// A run's results on disk, written as the run goes so that nothing already computed is lost:
 /// - `episodes.csv`: episode, return, length — one line per episode, handed to the operating system
 ///   (`fflush`) as the episode ends, so a crashed, hung or killed process keeps every finished episode;
 /// - `metrics.csv`: episode, name, value — what a script logged with `log(name, value)`, flushed likewise;
-/// - `run.json`: the full spec (every parameter, seeds, version) and, once the run ends, how it ended.
+/// - `run.json`: the full spec (every parameter, seeds, version, the scripts' content hashes), the
+///   scripts' full text, the command line, the host (CPU model, cores, OS), every reload of a watched
+///   script (the episode it took effect, its version, hash and the parameters in force after it) and,
+///   once the run ends, how it ended. It is rewritten (atomically) at each reload and at the end.
 ///
 /// CSV is written per RFC 4180 (`CSV`); non-finite numbers are `inf`, `-inf`, `nan` in the CSV files
 /// and the strings "inf", "-inf", "nan" in run.json. A message is capped (`ScriptText.capped`).
@@ -19,6 +23,24 @@ public final class RunDirectory: @unchecked Sendable {
     private var metrics: UnsafeMutablePointer<FILE>?
     private let spec: RunSpec
     private let started = Date()
+    private let scripts: [String: ScriptSource]
+    private let provenance: RunProvenance
+    private var reloads: [Reload] = []
+    private var outcome = Outcome(status: "running", message: nil, episodesCompleted: 0, steps: 0, seconds: 0, finalPerformance: nil)
+
+    /// A reload as run.json lists it.
+    public struct Reload: Codable, Sendable, Equatable {
+        /// The first episode the new version ran.
+        public var episode: Int
+        public var version: Int
+        public var hash: String
+        /// The rule's parameters in force after the reload.
+        public var parameters: Parameters
+        public var text: String
+        /// True when a reloaded version failed in its first episode and this one, the version
+        /// before it, took over again.
+        public var reverted: Bool?
+    }
 
     public struct Outcome: Codable, Sendable {
         public var status: String          // running, completed, interrupted, failed
@@ -38,9 +60,12 @@ public final class RunDirectory: @unchecked Sendable {
         }
     }
 
-    public init(url: URL, spec: RunSpec) throws {
+    /// `scripts`: the texts the run loaded, by role ("rule", "environment").
+    public init(url: URL, spec: RunSpec, scripts: [String: ScriptSource] = [:], provenance: RunProvenance = RunProvenance()) throws {
         self.url = url
         self.spec = spec
+        self.scripts = scripts
+        self.provenance = provenance
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
@@ -55,7 +80,7 @@ public final class RunDirectory: @unchecked Sendable {
         csv = f
         fputs("episode,return,length\n", csv)
         fflush(csv)
-        try writeRecord(Outcome(status: "running", message: nil, episodesCompleted: 0, steps: 0, seconds: 0, finalPerformance: nil))
+        try writeRecord()
     }
 
     deinit {
@@ -93,13 +118,31 @@ public final class RunDirectory: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         flush()
-        var outcome = outcome
-        outcome.message = outcome.message.map { ScriptText.capped($0) }
-        try writeRecord(outcome)
+        self.outcome = outcome
+        self.outcome.message = outcome.message.map { ScriptText.capped($0) }
+        try writeRecord()
     }
 
-    private func writeRecord(_ outcome: Outcome) throws {
-        struct Record: Codable { var spec: RunSpec; var started: Date; var outcome: Outcome }
+    /// Records that the rule script was reloaded, or went back to the version before a reload that
+    /// failed (`reverted`); run.json is rewritten at once.
+    public func recordReload(_ reload: ScriptReload, reverted: Bool = false) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        reloads.append(Reload(episode: reload.episode, version: reload.version, hash: reload.source.hash,
+                              parameters: reload.parameters, text: reload.source.text, reverted: reverted ? true : nil))
+        try writeRecord()
+    }
+
+    private func writeRecord() throws {
+        struct Record: Codable {
+            var spec: RunSpec
+            var scripts: [String: ScriptSource]
+            var command: [String]
+            var host: HostDescription
+            var started: Date
+            var reloads: [Reload]
+            var outcome: Outcome
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
@@ -107,7 +150,8 @@ public final class RunDirectory: @unchecked Sendable {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data: Data
         do {
-            data = try encoder.encode(Record(spec: spec, started: started, outcome: outcome))
+            data = try encoder.encode(Record(spec: spec, scripts: scripts, command: provenance.command, host: provenance.host,
+                                             started: started, reloads: reloads, outcome: outcome))
         } catch {
             throw UsageError("cannot record the run in \(url.appendingPathComponent("run.json").path): \(error)")
         }
