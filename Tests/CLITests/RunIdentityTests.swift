@@ -110,6 +110,15 @@ final class RunIdentityTests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("3 runs changed since the store was written: parameter lr 0.05 → 0.02"), again.stdout)
         XCTAssertTrue(again.stdout.contains("6 runs, 3 already in"), again.stdout)
         XCTAssertEqual(try sql(store, "SELECT label, count(*) FROM runs WHERE superseded = 1 GROUP BY label"), ["nrl-tuned|3"])
+
+        // The report: two rows under the label, named by the parameter that differs, and a note; never one pooled row.
+        let report = try NRLHostBinary.run(["report", store])
+        XCTAssertEqual(report.status, 0, report.output)
+        let rows = report.stdout.split(separator: "\n").map(String.init)
+        let old = try XCTUnwrap(rows.first { $0.contains("nrl-tuned (lr=0.05, superseded)") }, report.stdout)
+        let new = try XCTUnwrap(rows.first { $0.contains("nrl-tuned (lr=0.02)") }, report.stdout)
+        for row in [old, new] { XCTAssertTrue(row.hasSuffix("  3       0"), "each row holds its own 3 runs: \(row)") }
+        XCTAssertTrue(report.stdout.contains("note: 'nrl-tuned' in main (per-run, cartpole 1x64) covers 2 configurations, shown as separate rows: lr=0.05; lr=0.02"), report.stdout)
     }
 
     /// runs.csv: one column per parameter, `param.<name>` for rules and `env.<name>` for environments,
