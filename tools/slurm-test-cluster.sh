@@ -24,8 +24,9 @@ MUNGE_DIR="$DIR/munge"
 SOCKET="$MUNGE_DIR/munge.socket"
 
 logs() {
-  for log in "$MUNGE_DIR/munged.log" "$DIR/log/slurmctld.log" "$DIR/log/slurmd.log"; do
-    [ -f "$log" ] || continue
+  for log in "$DIR/log/munged.out" "$MUNGE_DIR/munged.log" "$DIR/log/slurmctld.out" "$DIR/log/slurmctld.log" \
+             "$DIR/log/slurmd.out" "$DIR/log/slurmd.log"; do
+    [ -s "$log" ] || continue
     echo "--- $log (last 20 lines)"
     tail -n 20 "$log"
   done
@@ -113,9 +114,10 @@ start() {
   fi
   chown -R munge:munge "$MUNGE_DIR"
   chmod 400 "$MUNGE_DIR/munge.key"
+  # Daemons get no part of this script's output: whoever reads it to the end would wait for them.
   runuser -u munge -- munged --socket="$SOCKET" --key-file="$MUNGE_DIR/munge.key" \
     --pid-file="$MUNGE_DIR/munged.pid" --log-file="$MUNGE_DIR/munged.log" --seed-file="$MUNGE_DIR/munged.seed" \
-    || fail "munged did not start"
+    </dev/null >"$DIR/log/munged.out" 2>&1 || fail "munged did not start"
   munge -n --socket="$SOCKET" | unmunge --socket="$SOCKET" >/dev/null 2>&1 || fail "munge credentials do not round-trip"
 
   host=$(hostname -s)
@@ -156,8 +158,8 @@ NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
   export SLURM_CONF="$CONF"
-  slurmctld || fail "slurmctld did not start"
-  slurmd -N "$host" || fail "slurmd did not start"
+  slurmctld </dev/null >"$DIR/log/slurmctld.out" 2>&1 || fail "slurmctld did not start"
+  slurmd -N "$host" </dev/null >"$DIR/log/slurmd.out" 2>&1 || fail "slurmd did not start"
   # The node takes jobs once slurmd has registered with slurmctld.
   tries=0
   while :; do
