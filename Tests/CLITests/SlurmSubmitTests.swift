@@ -18,14 +18,6 @@ final class SlurmSubmitTests: XCTestCase {
 
     var dir: URL!
 
-    /// How a command ended and what it printed.
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var output: String { stdout + stderr }
-    }
-
     override class func setUp() {
         super.setUp()
         let folder = temporaryFolder()
@@ -59,36 +51,13 @@ final class SlurmSubmitTests: XCTestCase {
         return environment
     }
 
-    /// Runs `executable arguments…` (a path, or a name looked up on the PATH) to the end, its output
-    /// through files rather than pipes: the cluster script leaves daemons behind, and Foundation's
-    /// Process did not notice that script's end (the test hung in waitUntilExit with the shell a zombie).
+    /// Runs `executable arguments…` (a path, or a name on the PATH) in the cluster's environment.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Outcome {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nrlhost-slurm-output-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outPath = folder.appendingPathComponent("stdout").path, errPath = folder.appendingPathComponent("stderr").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = (environment ?? Self.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"]) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7F == 0
-        return Outcome(status: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F),
-                             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+        try SpawnedCommand.run(executable, arguments, environment: environment ?? Self.environment)
     }
 
-    func nrlhost(_ arguments: [String]) throws -> Outcome {
+    func nrlhost(_ arguments: [String]) throws -> CommandResult {
         try Self.run(NRLHostBinary.url.path, arguments)
     }
 
