@@ -363,3 +363,11 @@ public final class ResultStore: @unchecked Sendable {
 
     private static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
 }
+
+extension ResultStore {
+    /// Folds the write-ahead log into the store file and empties it, so that the `.sqlite` file alone
+    /// holds every finished run: tools that copy that one file (GNU parallel's --return, scp) get it all.
+    public func checkpoint() throws {
+        try queue.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    }
+}
