@@ -70,8 +70,10 @@ struct SlurmScripts {
         lines += [
             "#SBATCH --output=\(logsDirectory)/\(experimentName)-merge-%j.out",
             "set -euo pipefail",
-            "exec " + ([nrlhost, "merge"] + (1...shards).map(shardStore) + ["-o", mergedStore]).map(Self.quoted).joined(separator: " "),
+            "exec \(Self.quoted(nrlhost)) merge \\",
         ]
+        lines += (1...shards).map { "    \(Self.quoted(shardStore($0))) \\" }
+        lines.append("    -o \(Self.quoted(mergedStore))")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -199,7 +199,7 @@ final class SlurmSubmitTests: XCTestCase {
         XCTAssertEqual(dry.status, 0, dry.output)
         for line in ["#SBATCH --array=1-3", "#SBATCH --cpus-per-task=2", "#SBATCH --time=00:30:00", "#SBATCH --partition=short",
                      "N=3", "--shard \"${K}/${N}\"", "#SBATCH --output=\(runs)/logs/tiny-%A_%a.out",
-                     "merge \(runs)/tiny-shard-1.sqlite \(runs)/tiny-shard-2.sqlite \(runs)/tiny-shard-3.sqlite -o \(runs)/tiny.sqlite",
+                     "merge \\\n    \(runs)/tiny-shard-1.sqlite \\\n    \(runs)/tiny-shard-2.sqlite \\\n    \(runs)/tiny-shard-3.sqlite \\\n    -o \(runs)/tiny.sqlite\n",
                      "--dependency=afterok:<array job id> --kill-on-invalid-dep=yes"] {
             XCTAssertTrue(dry.stdout.contains(line), "expected «\(line)» in\n\(dry.stdout)")
         }
