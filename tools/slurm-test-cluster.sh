@@ -103,6 +103,12 @@ start() {
     }
   done
   id munge >/dev/null 2>&1 || { echo "slurm-test-cluster: error: there is no munge user (the munge package creates it)" >&2; exit 1; }
+  for pidfile in "$MUNGE_DIR/munged.pid" "$DIR/slurmctld.pid" "$DIR/slurmd.pid"; do
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "slurm-test-cluster: error: a cluster is already running in $DIR (pid file $pidfile); stop it first: $0 stop $DIR" >&2
+      exit 1
+    fi
+  done
   mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log" "$MUNGE_DIR" || exit 1
   # munged refuses a socket folder that others cannot enter, or that others can write to.
   chmod 755 "$DIR" "$MUNGE_DIR"
