@@ -4,8 +4,11 @@
 # systemd or cgroups, entirely inside one folder: its own munge key and socket, its own slurm.conf
 # (free ports, process tracking by /proc, no accounting), its state and its logs.
 #
-#   tools/slurm-test-cluster.sh start DIR   starts munged (as the munge user), slurmctld and slurmd, waits
-#                                           until the node takes jobs, prints SLURM_CONF=DIR/slurm.conf
+#   tools/slurm-test-cluster.sh start DIR [PID]
+#                                           starts munged (as the munge user), slurmctld and slurmd, waits
+#                                           until the node takes jobs, prints SLURM_CONF=DIR/slurm.conf;
+#                                           with PID (the test's process), stops the cluster when PID ends,
+#                                           should the test crash before it stops the cluster itself
 #   tools/slurm-test-cluster.sh stop DIR    cancels the cluster's jobs and stops its daemons (by the pids
 #                                           they wrote in DIR); safe after a failed start and when run twice
 #   tools/slurm-test-cluster.sh logs DIR    the last lines of the daemons' logs
@@ -14,10 +17,12 @@
 # slurmd starts jobs as their user, and munged must run as the munge user.
 set -u
 
-usage() { echo "usage: $0 start|stop|logs DIR" >&2; exit 64; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: $0 start DIR [PID] | stop DIR | logs DIR" >&2; exit 64; }
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = start ]; } || usage
 ACTION=$1
 DIR=$2
+OWNER=${3:-}
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 case "$DIR" in /*) ;; *) DIR="$(pwd)/$DIR" ;; esac
 CONF="$DIR/slurm.conf"
 MUNGE_DIR="$DIR/munge"
@@ -58,6 +63,7 @@ end_daemon() {
 }
 
 stop() {
+  end_daemon "$DIR/watchdog.pid"
   if [ -f "$CONF" ] && [ -f "$DIR/slurmctld.pid" ]; then
     export SLURM_CONF="$CONF"
     # Jobs first, so that no job step outlives the daemons.
@@ -177,6 +183,13 @@ EOF
     [ "$tries" -le 300 ] || fail "the node did not become idle in 30 s (state: '${state:-none}'; $(scontrol show node "$host" 2>&1 | grep -o 'Reason=.*'))"
     sleep 0.1
   done
+  if [ -n "$OWNER" ]; then
+    # The watchdog forgets its own pid file before it stops the cluster, so stop does not end it.
+    ( while kill -0 "$OWNER" 2>/dev/null; do sleep 1; done
+      rm -f "$DIR/watchdog.pid"
+      exec sh "$SELF" stop "$DIR" ) </dev/null >/dev/null 2>&1 &
+    echo $! >"$DIR/watchdog.pid"
+  fi
   echo "SLURM_CONF=$CONF"
 }
 

@@ -23,7 +23,8 @@ final class SlurmSubmitTests: XCTestCase {
         let folder = temporaryFolder()
         clusterFolder = folder
         do {
-            let started = try run("/bin/sh", [clusterScript, "start", folder.path])
+            // With this process's pid, the cluster stops itself should the test process die before tearDown.
+            let started = try run("/bin/sh", [clusterScript, "start", folder.path, "\(getpid())"])
             if started.status != 0 { clusterProblem = "the test's Slurm cluster did not start:\n\(started.output)" }
         } catch {
             clusterProblem = "cannot run \(clusterScript): \(error)"
