@@ -1,6 +1,7 @@
 # nrlhost: the two commands of the README, and the steps they are made of.
 #   make run    installs what is missing, builds, and trains NRL (scripts/nrl.lua) on CartPole
-#   make test   installs what is missing, lints the Lua scripts and runs the test suite
+#   make test   installs what is missing (with the test suite's single-node Slurm cluster), lints the Lua
+#               scripts and runs the test suite
 #   make lint   luacheck over scripts/ with .luacheckrc (tools/lint-lua.sh), the module layers (tools/check-layers.sh)
 #               and the editor definitions against docs/lua-api.md (tools/check_editor_defs.py)
 # Extra arguments for the main job: make run ARGS="--seed 7 --out runs/nrl-7"
@@ -9,13 +10,13 @@ SWIFT ?= swift
 ARGS ?=
 MAIN_JOB = run scripts/nrl.lua
 
-.PHONY: run test build lint deps
+.PHONY: run test build lint deps test-deps
 
 run: build
 	@echo "+ .build/release/nrlhost $(MAIN_JOB) $(ARGS)"
 	@.build/release/nrlhost $(MAIN_JOB) $(ARGS)
 
-test: deps lint
+test: test-deps lint
 	$(SWIFT) test -c release --disable-swift-testing
 
 build: deps
@@ -32,3 +33,8 @@ lint: deps
 # Lua 5.4 headers and library (Debian's liblua5.4-dev), found through pkg-config, and luacheck (lua-check).
 deps:
 	@sh tools/install-deps.sh
+
+# deps, plus Debian's slurmctld, slurmd, slurm-client and munge (the Slurm cluster SlurmSubmitTests starts)
+# and GNU parallel: about 10 s with apt-get.
+test-deps:
+	@sh tools/install-deps.sh --test

@@ -50,6 +50,9 @@ struct CompareCommand: ParsableCommand {
         try? FileManager.default.createDirectory(at: URL(fileURLWithPath: storePath).deletingLastPathComponent(),
                                                  withIntermediateDirectories: true)
         let results = try ResultStore(path: storePath)
+        // However the command ends, the .sqlite file alone holds what was done (it is what gets copied
+        // back from other machines); a checkpoint that fails leaves it in the log, where sqlite finds it.
+        defer { try? results.checkpoint() }
         let specs = Dictionary(runs.map { ($0.key, $0.spec) }, uniquingKeysWith: { a, _ in a })
         let planned = try results.plan(runs.map(\.stored), scripts: plan.sources)
         let todo = planned.todo.map { ($0, specs[$0.key]!) }

@@ -11,8 +11,8 @@ struct NRLHostCommand: ParsableCommand {
         commandName: "nrlhost",
         abstract: "Compare learning rules for small policy networks on reinforcement tasks.",
         version: NRLHostVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self, CompareCommand.self, ExportCommand.self, MergeCommand.self, ReportCommand.self,
-                      RulesCommand.self, EnvsCommand.self, ReplayCommand.self, BenchCommand.self, DiagnoseCommand.self,
+        subcommands: [RunCommand.self, CheckCommand.self, CompareCommand.self, SubmitCommand.self, ExportCommand.self, MergeCommand.self,
+                      ReportCommand.self, RulesCommand.self, EnvsCommand.self, ReplayCommand.self, BenchCommand.self, DiagnoseCommand.self,
                       GradeCommand.self, TryCommand.self, GradeWorkerCommand.self]
     )
 

@@ -622,3 +622,11 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+extension ResultStore {
+    /// Folds the write-ahead log into the store file and empties it, so that the `.sqlite` file alone
+    /// holds every finished run: tools that copy that one file (GNU parallel's --return, scp) get it all.
+    public func checkpoint() throws {
+        _ = try queue.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    }
+}
