@@ -17,7 +17,7 @@ return experiment {
   protocols = { "authors" },
   episodes = 16666,
   groups = {
-    -- The paper's settings (NRL η = 0.01, σ = 1e-3; BP η = 0.005), run for the code's length.
+    -- The paper's settings (NRL η = 0.01, σ = 1e-3; BP η = 0.01), run for the code's length.
     { name = "length", rules = { "nrl", "bp" } },
     -- NRL's step size and noise.
     { name = "grid", rules = grid },
