@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import NRLCore
 @testable import NRLTools
 import TestSupport
 import XCTest
@@ -127,13 +128,13 @@ final class RobustStatisticsTests: XCTestCase {
         let a = RobustStatistics.stratifiedBootstrapCI(scores, settings: BootstrapSettings(resamples: 500, seed: 3), statistic: iqm)
         let b = RobustStatistics.stratifiedBootstrapCI(scores, settings: BootstrapSettings(resamples: 500, seed: 3), statistic: iqm)
         XCTAssertEqual(a, b)
-        var g1 = BootstrapGenerator(seed: 3), g2 = BootstrapGenerator(seed: 4)
+        var g1 = Xoshiro256(seed: 3), g2 = Xoshiro256(seed: 4)
         XCTAssertNotEqual(g1.stratifiedIndices(runsPerTask: [5, 5], resamples: 20), g2.stratifiedIndices(runsPerTask: [5, 5], resamples: 20))
     }
 
     /// Draws are uniform over 0..<n: counts of 60,000 draws from 0..<6 within 5 sd of 10,000.
     func testGeneratorIndicesAreUniform() {
-        var generator = BootstrapGenerator(seed: 11)
+        var generator = Xoshiro256(seed: 11)
         var counts = [Int](repeating: 0, count: 6)
         for _ in 0..<60_000 { counts[generator.index(below: 6)] += 1 }
         let sd = (60_000.0 * (1.0 / 6) * (5.0 / 6)).squareRoot()

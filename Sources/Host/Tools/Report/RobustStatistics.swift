@@ -1,8 +1,8 @@
+import NRLCore
 import Foundation
 
 // Statistics for comparing rules over few seeds, after Agarwal et al., "Deep Reinforcement Learning at the
 // Edge of the Statistical Precipice" (NeurIPS 2021) and their library rliable (google-research/rliable).
-// Foundation only and no other project type, so the file can be compiled and checked on its own.
 //
 // Layout: `scores[task][run]` — a task is one environment (or any stratum), a run one seed's score.
 // Tasks may have different run counts (rliable needs a rectangle; where ours is one, the results equal
@@ -95,7 +95,7 @@ public enum RobustStatistics {
         let (tasks, dropped) = finiteScores(scores)
         guard !tasks.isEmpty, settings.resamples >= 1,
               let iqm = interquartileMean(pooling: tasks), let mean = aggregateMean(tasks) else { return nil }
-        var generator = BootstrapGenerator(seed: settings.seed)
+        var generator = Xoshiro256(seed: settings.seed)
         let indices = generator.stratifiedIndices(runsPerTask: tasks.map(\.count), resamples: settings.resamples)
         guard let iqmCI = stratifiedBootstrapCI(tasks, resampleIndices: indices, confidence: settings.confidence,
                                                 statistic: { interquartileMean(pooling: $0) ?? .nan }),
@@ -153,7 +153,7 @@ public enum RobustStatistics {
                                              statistic: ([[Double]]) -> Double) -> ConfidenceInterval? {
         let tasks = finiteScores(scores).scores
         guard !tasks.isEmpty, settings.resamples >= 1 else { return nil }
-        var generator = BootstrapGenerator(seed: settings.seed)
+        var generator = Xoshiro256(seed: settings.seed)
         let indices = generator.stratifiedIndices(runsPerTask: tasks.map(\.count), resamples: settings.resamples)
         return stratifiedBootstrapCI(tasks, resampleIndices: indices, confidence: settings.confidence, statistic: statistic)
     }
@@ -212,7 +212,7 @@ public enum RobustStatistics {
         let pairs = matchedTasks(x, y)
         guard !pairs.isEmpty, settings.resamples >= 1 else { return nil }
         let xs = pairs.map(\.0), ys = pairs.map(\.1)
-        var generator = BootstrapGenerator(seed: settings.seed)
+        var generator = Xoshiro256(seed: settings.seed)
         var xIndices: [[[Int]]] = [], yIndices: [[[Int]]] = []
         for _ in 0..<settings.resamples {
             xIndices.append(generator.stratifiedIndices(runsPerTask: xs.map(\.count)))
@@ -276,7 +276,7 @@ public enum RobustStatistics {
                                           settings: BootstrapSettings = BootstrapSettings()) -> PerformanceProfile? {
         let tasks = finiteScores(scores).scores
         guard !tasks.isEmpty, settings.resamples >= 1 else { return nil }
-        var generator = BootstrapGenerator(seed: settings.seed)
+        var generator = Xoshiro256(seed: settings.seed)
         let indices = generator.stratifiedIndices(runsPerTask: tasks.map(\.count), resamples: settings.resamples)
         return performanceProfile(scores, thresholds: thresholds, resampleIndices: indices, confidence: settings.confidence)
     }
@@ -387,37 +387,9 @@ public enum RobustStatistics {
     }
 }
 
-/// The bootstrap's own generator, so intervals are reproducible from a seed: xoshiro256** seeded through
-/// SplitMix64 (Blackman & Vigna), with Lemire's unbiased bounded integers.
-struct BootstrapGenerator {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
-
-    init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitMix(), splitMix(), splitMix(), splitMix())
-    }
-
-    mutating func next() -> UInt64 {
-        let result = rotateLeft(s.1 &* 5, 7) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = rotateLeft(s.3, 45)
-        return result
-    }
-
-    private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
-
+/// The bootstrap's draws come from the project's generator (xoshiro256** seeded through SplitMix64), with
+/// Lemire's unbiased bounded integers, so intervals are reproducible from a seed.
+extension Xoshiro256 {
     /// Uniform in 0..<bound (bound ≥ 1), without modulo bias.
     mutating func index(below bound: Int) -> Int {
         let b = UInt64(bound)
