@@ -59,21 +59,18 @@ public enum HTMLReport {
 
         h += section("curves", "Learning curves")
         if model.curveFigures.isEmpty { h += "<p class=\"muted\">No completed runs to draw.</p>\n" }
-        for figure in model.curveFigures {
-            h += "<figure id=\"\(e(figure.id))\">\n"
-            h += SVGChart.learningCurves(figure, palette: model.palette, band: model.band, inline: true)
-            h += "<figcaption>\(e(curveCaption(figure, band: model.band)))</figcaption>\n</figure>\n"
+        /// A learning-curve figure of returns or of a logged metric, with its caption.
+        func curves(_ figure: CurveFigure) -> String {
+            "<figure id=\"\(e(figure.id))\">\n" + SVGChart.learningCurves(figure, palette: model.palette, band: model.band, inline: true)
+                + "<figcaption>\(e(curveCaption(figure, band: model.band)))</figcaption>\n</figure>\n"
         }
+        for figure in model.curveFigures { h += curves(figure) }
         h += "</section>\n"
 
         if !model.metricFigures.isEmpty {
             h += section("metrics", "Logged metrics")
             h += "<p>What the rule scripts logged with <code>log(name, value)</code>, per episode (the mean of the values logged in it), drawn like the returns.</p>\n"
-            for figure in model.metricFigures {
-                h += "<figure id=\"\(e(figure.id))\">\n"
-                h += SVGChart.learningCurves(figure, palette: model.palette, band: model.band, inline: true)
-                h += "<figcaption>\(e(curveCaption(figure, band: model.band)))</figcaption>\n</figure>\n"
-            }
+            for figure in model.metricFigures { h += curves(figure) }
             h += "</section>\n"
         }
 
