@@ -260,7 +260,7 @@ final class HostileOutputTests: XCTestCase {
         let r = try NRLHostBinary.run(["report", store, "--svg", figures.path, "--no-diagnostics"])
         XCTAssertEqual(r.status, 0, r.output)
         let made = try FileManager.default.contentsOfDirectory(atPath: figures.path)
-        XCTAssertEqual(made.count, 3, "\(made)")
+        XCTAssertEqual(made.count, 6, "a learning-curve and a performance-profile figure per group: \(made)")
         for name in made {
             XCTAssertTrue(name.hasSuffix(".svg") && !name.contains("/") && !name.hasPrefix(".") && name.utf8.count <= 120, name)
         }
