@@ -123,17 +123,7 @@ final class CompareTests: XCTestCase {
 
     /// A failing run is recorded as failed with its message; the sweep goes on.
     func testAFailingRunIsRecordedAndTheSweepGoesOn() throws {
-        let rule = try write("explodes.lua", """
-            return rule {
-              name = "explodes",
-              act = function(ctx, obs)
-                if ctx.episode == 3 then error("boom in episode 3") end
-                return 1
-              end,
-              learn = function() end,
-            }
-
-            """)
+        let rule = try write("explodes.lua", ruleFailingInEpisode3)
         let experiment = try write("mixed.lua", """
             return experiment { name = "mixed", rules = { "\(rule)", "bp" }, envs = { "cartpole" }, seeds = { 1, 2 }, episodes = 5 }
 

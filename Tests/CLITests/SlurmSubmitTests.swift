@@ -163,17 +163,7 @@ final class SlurmSubmitTests: XCTestCase {
     /// A task that fails leaves the afterok merge unsatisfiable: Slurm cancels it and no merged store is made.
     func testAFailedTaskCancelsTheMerge() throws {
         if let problem = Self.clusterProblem { return XCTFail(problem) }
-        _ = try write("explodes.lua", """
-            return rule {
-              name = "explodes",
-              act = function(ctx, obs)
-                if ctx.episode == 3 then error("boom in episode 3") end
-                return 1
-              end,
-              learn = function() end,
-            }
-
-            """)
+        _ = try write("explodes.lua", ruleFailingInEpisode3)
         let experiment = try write("mixed.lua", """
             return experiment { name = "mixed", rules = { "explodes.lua", "bp" }, envs = { "cartpole" }, seeds = { 1 }, episodes = 5 }
 

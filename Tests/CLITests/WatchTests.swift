@@ -58,23 +58,29 @@ final class WatchTests: XCTestCase {
         _ = rename(temporary.path, url.path)
     }
 
-    func testEditingARunningScript() throws {
-        let dir = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        // An environment slow enough (a busy loop per step) that the run outlasts the edits.
+    /// `nrlhost run live.lua --watch` on an environment slow enough (a busy loop per step) that the run
+    /// outlasts the edits, its stderr collected; returns once the run has had time to start.
+    func startWatchedRun(in dir: URL, episodes: Int) throws
+        -> (script: URL, env: URL, out: URL, process: Process, stdout: Pipe, stderr: Pipe, collector: Collector) {
         let env = dir.appendingPathComponent("slow.lua")
         try Self.slowEnvironment.write(to: env, atomically: true, encoding: .utf8)
         let script = dir.appendingPathComponent("live.lua")
         try rule(lr: "0.05").write(to: script, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out")
-        let episodes = 3000
         let (process, stdout, stderr) = try NRLHostBinary.start(["run", script.path, "--env", env.path, "--episodes", "\(episodes)",
                                                                  "--watch", "--out", out.path])
         let collector = Collector()
         stderr.fileHandleForReading.readabilityHandler = { collector.append($0.availableData) }
-        defer { if process.isRunning { process.terminate() } }
-
         usleep(300_000)
+        return (script, env, out, process, stdout, stderr, collector)
+    }
+
+    func testEditingARunningScript() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let episodes = 3000
+        let (script, _, out, process, stdout, stderr, collector) = try startWatchedRun(in: dir, episodes: episodes)
+        defer { if process.isRunning { process.terminate() } }
         try save(rule(lr: "0.07"), to: script)
         XCTAssertTrue(collector.wait(for: "reloaded (v2)"), collector.value)
         try save("return rule {\n  params = { lr = 0.08 },\n  act = function(ctx, obs)\n    return 1 +\n  end,\n}\n", to: script)
@@ -163,18 +169,8 @@ final class WatchTests: XCTestCase {
     func testRunJSONRecordsEveryReloadWithItsParameters() throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let env = dir.appendingPathComponent("slow.lua")
-        try Self.slowEnvironment.write(to: env, atomically: true, encoding: .utf8)
-        let script = dir.appendingPathComponent("live.lua")
-        try rule(lr: "0.05").write(to: script, atomically: true, encoding: .utf8)
-        let out = dir.appendingPathComponent("out")
-        let arguments = ["run", script.path, "--env", env.path, "--episodes", "3000", "--watch", "--out", out.path]
-        let (process, stdout, stderr) = try NRLHostBinary.start(arguments)
-        let collector = Collector()
-        stderr.fileHandleForReading.readabilityHandler = { collector.append($0.availableData) }
+        let (script, env, out, process, stdout, stderr, collector) = try startWatchedRun(in: dir, episodes: 3000)
         defer { if process.isRunning { process.terminate() } }
-
-        usleep(300_000)
         try save(rule(lr: "0.07"), to: script)
         XCTAssertTrue(collector.wait(for: "reloaded (v2)"), collector.value)
         let reloadedText = rule(lr: "0.07")
@@ -213,7 +209,8 @@ final class WatchTests: XCTestCase {
         XCTAssertEqual(spec["environmentScriptHash"] as? String, scripts["environment"]?["hash"] as? String)
         XCTAssertEqual(((spec["parameters"] as? [String: Any])?["values"] as? [String: Any])?["lr"] as? Double, 0.05)
         // How it was started, where, and how it ended.
-        XCTAssertEqual(record["command"] as? [String], [NRLHostBinary.url.path] + arguments)
+        XCTAssertEqual(record["command"] as? [String], [NRLHostBinary.url.path, "run", script.path, "--env", env.path,
+                                                         "--episodes", "3000", "--watch", "--out", out.path])
         let host = try XCTUnwrap(record["host"] as? [String: Any])
         XCTAssertEqual(host["cores"] as? Int, ProcessInfo.processInfo.activeProcessorCount)
         XCTAssertFalse((host["cpu"] as? String ?? "").isEmpty)
