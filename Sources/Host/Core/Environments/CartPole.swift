@@ -72,24 +72,9 @@ public final class CartPole: Environment {
     }
 
     public func step(_ action: Int, observation: UnsafeMutablePointer<Float>) -> StepOutcome {
-        let force = action == 1 ? 10.0 : -10.0
-        let c = cos(theta)
-        let s = sin(theta)
-        // Gymnasium writes θ̇**2 and cos**2, which CPython evaluates with libm pow (docs/spec/environments.md §1).
-        let temp = (force + ((0.05 * libmSquare(thetaDot)) * s)) / 1.1
-        let thetaAcc = ((9.8 * s) - (c * temp)) / (0.5 * ((4.0 / 3.0) - ((0.1 * libmSquare(c)) / 1.1)))
-        let xAcc = temp - (((0.05 * thetaAcc) * c) / 1.1)
-
-        // Explicit Euler; all four updates use the old values.
-        let newX = x + 0.02 * xDot
-        let newXDot = xDot + 0.02 * xAcc
-        let newTheta = theta + 0.02 * thetaDot
-        let newThetaDot = thetaDot + 0.02 * thetaAcc
-        x = newX; xDot = newXDot; theta = newTheta; thetaDot = newThetaDot
-
-        // Recomputed from the state every step: it can turn false again (docs/spec/environments.md §6.6).
-        let terminated = x < -Self.xThreshold || x > Self.xThreshold
-            || theta < -Self.thetaThreshold || theta > Self.thetaThreshold
+        var state = (x, xDot, theta, thetaDot)
+        let terminated = Self.advance(&state, action: action)
+        (x, xDot, theta, thetaDot) = state
 
         let reward: Double
         if !terminated {
@@ -104,5 +89,30 @@ public final class CartPole: Environment {
 
         observe(into: observation)
         return StepOutcome(reward: reward, terminated: terminated)
+    }
+
+    /// One step of the dynamics from (x, ẋ, θ, θ̇); true when the new state is terminal.
+    /// The environment and the lanes engine both step through here, so they compute the same bits.
+    @inline(__always)
+    static func advance(_ state: inout (Double, Double, Double, Double), action: Int) -> Bool {
+        let (x, xDot, theta, thetaDot) = state
+        let force = action == 1 ? 10.0 : -10.0
+        let c = cos(theta)
+        let s = sin(theta)
+        // Gymnasium writes θ̇**2 and cos**2, which CPython evaluates with libm pow (docs/spec/environments.md §1).
+        let temp = (force + ((0.05 * libmSquare(thetaDot)) * s)) / 1.1
+        let thetaAcc = ((9.8 * s) - (c * temp)) / (0.5 * ((4.0 / 3.0) - ((0.1 * libmSquare(c)) / 1.1)))
+        let xAcc = temp - (((0.05 * thetaAcc) * c) / 1.1)
+
+        // Explicit Euler; all four updates use the old values.
+        let newX = x + 0.02 * xDot
+        let newXDot = xDot + 0.02 * xAcc
+        let newTheta = theta + 0.02 * thetaDot
+        let newThetaDot = thetaDot + 0.02 * thetaAcc
+        state = (newX, newXDot, newTheta, newThetaDot)
+
+        // Recomputed from the state every step: it can turn false again (docs/spec/environments.md §6.6).
+        return newX < -xThreshold || newX > xThreshold
+            || newTheta < -thetaThreshold || newTheta > thetaThreshold
     }
 }
