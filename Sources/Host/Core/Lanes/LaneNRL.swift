@@ -1,0 +1,83 @@
+/// NRL's delayed form (docs/spec/rules.md §3, eqs. 15–16) for every lane, step for step what the
+/// native `NRL` rule with a `NodeNoiseTrace` does for one run: a clean pass, node noise on every
+/// layer, a noisy pass sharing the clean first layer, the action from the clean policy,
+/// Δ = log π̃(a) − log π(a), e_l += Float(Δ/‖ξ‖²)·ξ_l · x̃_{l−1}ᵀ; at the episode's end
+/// W_l += Float(η·δ·k_l)·e_l and e = 0.
+final class LaneNRL<L: LaneWidth> {
+    let shape: NetworkShape
+    let weights: LaneMatrices<L>
+    private let trace: LaneMatrices<L>
+    private let clean: LanePass<L>
+    private let noisy: LanePass<L>
+    private var noiseRandom = LaneRandom<L>()
+    private var actionRandom = LaneRandom<L>()
+    private let learningRate: Double
+    private let sigma: Double
+    private let scaling: StepScaling
+
+    init(shape: NetworkShape, parameters: Parameters) {
+        self.shape = shape
+        weights = LaneMatrices(shape: shape)
+        trace = LaneMatrices(shape: shape)
+        clean = LanePass(shape: shape)
+        noisy = LanePass(shape: shape)
+        learningRate = parameters.real("lr")
+        sigma = parameters.real("sigma")
+        scaling = StepScaling(rawValue: parameters.choice("scaling")) ?? .paper
+    }
+
+    /// Where the trainer writes the observations (lane-major x_0 of the clean pass).
+    var observation: UnsafeMutablePointer<L.Floats> { clean.input(0) }
+
+    /// Lane k starts a run: `Session`'s Xavier weights from the weights stream of `initSeed`,
+    /// the noise and action streams of `seed`, an empty trace.
+    func start(lane k: Int, seed: UInt64, initSeed: UInt64) {
+        let network = Network(shape: shape)
+        var weightRandom = RandomStream.weights.generator(seed: initSeed)
+        network.initializeXavier(&weightRandom)
+        weights.setLane(k, from: network.weights)
+        trace.zeroLane(k)
+        noiseRandom.setLane(k, RandomStream.noise.generator(seed: seed))
+        actionRandom.setLane(k, RandomStream.actions.generator(seed: seed))
+    }
+
+    /// One step of every lane; writes each lane's action into `actions`.
+    @inline(__always)
+    func act(_ actions: UnsafeMutablePointer<Int>) {
+        clean.compute(weights, noisy: false)
+        noisy.drawNoise(sigma: sigma, &noiseRandom)
+        noisy.compute(sharingFirstLayerWith: clean, weights, noisy: true)
+        let uniforms = L.doubles(actionRandom.next() &>> 11) * 0x1.0p-53
+        var change = L.Doubles()
+        for k in 0..<L.count {
+            let a = clean.sampleAction(lane: k, uniform: uniforms[k])
+            actions[k] = a
+            change[k] = noisy.logProbability(lane: k, of: a) - clean.logProbability(lane: k, of: a)
+        }
+        accumulateTrace(change)
+    }
+
+    /// e_l += Float(Δ/‖ξ‖²)·ξ_l x̃_{l−1}ᵀ (`LayerMatrices.addNoiseOuterProducts`, whole-network norm, k = 1).
+    @inline(__always)
+    private func accumulateTrace(_ change: L.Doubles) {
+        let norm = LaneKernels.squaredNorm(noisy.noise, shape.unitCount, L.self)
+        let scale = L.floats(change / norm)
+        for l in 0..<shape.layerCount {
+            let rows = shape.outputs(l), cols = shape.inputs(l)
+            let m = trace.layer(l), xi = noisy.noise(l), x = noisy.input(l)
+            for i in 0..<rows {
+                LaneKernels.axpy(scale * xi[i], x, m + i &* cols, cols)
+            }
+        }
+    }
+
+    /// Lane k's episode ended with error δ: W_l += Float(η·δ·k_l)·e_l, then e = 0 (`NodeNoiseTrace.apply`).
+    func learn(lane k: Int, rpe: Double) {
+        let scale = learningRate * rpe
+        for l in 0..<shape.layerCount {
+            let factor = scaling.factor(layer: l, of: shape, normalization: .network)
+            weights.addLane(k, layer: l, trace, coefficient: Float(scale * factor))
+        }
+        trace.zeroLane(k)
+    }
+}

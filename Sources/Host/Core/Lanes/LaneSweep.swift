@@ -1,0 +1,77 @@
+import Foundation
+
+/// Trains a batch of runs that share rule, environment, shape and parameters in SIMD lanes, on
+/// `threads` threads each with its own engine, pulling runs from one queue. Every run's episodes and
+/// final weights have the bits the single-run `Trainer` gives for its spec, whatever the width,
+/// thread or batch. Width 1 is the single-run path itself (`Session` + `Trainer`), run by run.
+public struct LaneSweep {
+    public let specs: [RunSpec]
+    public let width: Int
+    public let threads: Int
+    /// For width 1: the rules and environments to build single-run sessions from.
+    public let plugins: Plugins?
+
+    public init(specs: [RunSpec], width: Int = LaneWidthChoice.width(), threads: Int = 1, plugins: Plugins? = nil) {
+        precondition(LaneWidthChoice.supported.contains(width), "lane width \(width) is not one of \(LaneWidthChoice.supported)")
+        precondition(specs.allSatisfy(LaneSupport.supports), "the lanes engine does not support every spec of this batch")
+        precondition(Set(specs.map(LaneSupport.batchKey)).count <= 1, "a lanes batch shares rule, environment, shape and parameters")
+        self.specs = specs
+        self.width = width
+        self.threads = max(1, threads)
+        self.plugins = plugins
+    }
+
+    /// Trains every run; `onEpisode(run, record)` and `onFinish(run, outcome)` (run: index into `specs`)
+    /// are called from the training threads as episodes and runs end.
+    public func run(onEpisode: @escaping @Sendable (Int, EpisodeRecord) -> Void,
+                    onFinish: @escaping @Sendable (Int, LaneRunOutcome) -> Void) throws {
+        guard let template = specs.first else { return }
+        let queue = LaneRunQueue(specs)
+        let shape = NetworkShape(inputs: CartPole.info.observationSize, hidden: template.hidden, layers: template.layers,
+                                 outputs: CartPole.info.actionCount)
+        let gamma: Double
+        switch template.parameters["gamma"] {
+        case .real(let v)?: gamma = v
+        case .integer(let v)?: gamma = Double(v)
+        default: gamma = 0.66
+        }
+        let width = self.width, plugins = self.plugins
+        let failure = Locked<Error?>(nil)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            do {
+                switch width {
+                case 16: LaneTrainer<SixteenLanes>(queue: queue, template: template, shape: shape, gamma: gamma).run(onEpisode: onEpisode, onFinish: onFinish)
+                case 8: LaneTrainer<EightLanes>(queue: queue, template: template, shape: shape, gamma: gamma).run(onEpisode: onEpisode, onFinish: onFinish)
+                case 4: LaneTrainer<FourLanes>(queue: queue, template: template, shape: shape, gamma: gamma).run(onEpisode: onEpisode, onFinish: onFinish)
+                default: try Self.runSingly(queue, plugins: plugins, onEpisode: onEpisode, onFinish: onFinish)
+                }
+            } catch {
+                _ = failure.exchange(error)
+            }
+        }
+        if let error = failure.exchange(nil) { throw error }
+    }
+
+    /// The single-run path, one run after another from the queue.
+    private static func runSingly(_ queue: LaneRunQueue, plugins: Plugins?, onEpisode: (Int, EpisodeRecord) -> Void,
+                                  onFinish: (Int, LaneRunOutcome) -> Void) throws {
+        guard let plugins else { throw UsageError("lane width 1 runs the single-run path, which needs the plugins") }
+        while let r = queue.take() {
+            let session = try Session(spec: queue.specs[r], plugins: plugins)
+            let trainer = Trainer(session: session)
+            var outcome = LaneRunOutcome(episodesCompleted: 0, steps: 0, finalPerformance: nil, finalWeights: [], error: nil)
+            do {
+                let summary = try trainer.run { record in
+                    outcome.episodesCompleted = record.episode
+                    outcome.steps += record.length
+                    onEpisode(r, record)
+                }
+                outcome.finalPerformance = summary.finalPerformance
+            } catch let error as TrainingError {
+                outcome.error = error
+            }
+            outcome.finalWeights = Array(UnsafeBufferPointer(start: session.network.weights.values, count: session.network.weights.count))
+            onFinish(r, outcome)
+        }
+    }
+}

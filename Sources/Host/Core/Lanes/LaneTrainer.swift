@@ -1,0 +1,107 @@
+/// The episode loop of `Trainer` for W runs at once, one per lane, each at its own step of its own
+/// episode. A lane whose run has done all its episodes takes the next run from the queue; when the
+/// queue is empty it idles (it goes on stepping, but nothing it does is used).
+/// Supports what `LaneSupport` admits: native NRL, delayed form, on CartPole.
+final class LaneTrainer<L: LaneWidth> {
+    private let queue: LaneRunQueue
+    private let rule: LaneNRL<L>
+    private var environment = LaneCartPole<L>()
+    private let gamma: Double
+
+    /// Per lane: the run it trains (nil: idle) and where that run is.
+    private var run: [Int?]
+    private var episode: [Int]
+    private var episodeCount: [Int]
+    private var total: [Double]
+    private var length: [Int]
+    private var steps: [Int]
+    private var baseline: [EpisodicBaseline]
+    private var recent: [RecentReturns]
+
+    init(queue: LaneRunQueue, template: RunSpec, shape: NetworkShape, gamma: Double) {
+        self.queue = queue
+        self.gamma = gamma
+        rule = LaneNRL(shape: shape, parameters: template.parameters)
+        let w = L.count
+        run = Array(repeating: nil, count: w)
+        episode = Array(repeating: 0, count: w)
+        episodeCount = Array(repeating: 0, count: w)
+        total = Array(repeating: 0, count: w)
+        length = Array(repeating: 0, count: w)
+        steps = Array(repeating: 0, count: w)
+        baseline = Array(repeating: EpisodicBaseline(gamma: gamma), count: w)
+        recent = Array(repeating: RecentReturns(capacity: 50), count: w)
+    }
+
+    /// Trains runs from the queue until it is empty and every lane has finished.
+    func run(onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void) {
+        let observation = rule.observation
+        let actions = UnsafeMutablePointer<Int>.allocate(capacity: L.count)
+        defer { actions.deallocate() }
+        actions.initialize(repeating: 0, count: L.count)
+        var active = 0
+        for k in 0..<L.count where startNextRun(lane: k) { active += 1 }
+        while active > 0 {
+            rule.act(actions)
+            for k in 0..<L.count {
+                let (reward, ends) = environment.step(lane: k, action: actions[k], observation: observation)
+                guard let r = run[k] else {
+                    if ends { environment.reset(lane: k, observation: observation) }
+                    continue
+                }
+                total[k] += reward
+                length[k] += 1
+                guard ends else { continue }
+                if finishEpisode(lane: k, run: r, onEpisode: onEpisode, onFinish: onFinish) {
+                    if !startNextRun(lane: k) {
+                        active -= 1
+                        environment.reset(lane: k, observation: observation)
+                    }
+                } else {
+                    environment.reset(lane: k, observation: observation)
+                }
+            }
+        }
+    }
+
+    /// Lane k takes the next run from the queue; false when there is none (the lane idles).
+    private func startNextRun(lane k: Int) -> Bool {
+        guard let r = queue.take() else { run[k] = nil; return false }
+        let spec = queue.specs[r]
+        run[k] = r
+        episode[k] = 1
+        episodeCount[k] = max(1, spec.episodes)
+        total[k] = 0; length[k] = 0; steps[k] = 0
+        baseline[k] = EpisodicBaseline(gamma: gamma)
+        recent[k] = RecentReturns(capacity: 50)
+        rule.start(lane: k, seed: spec.seed, initSeed: spec.initSeed)
+        environment.start(lane: k, seed: spec.seed)
+        environment.reset(lane: k, observation: rule.observation)
+        return true
+    }
+
+    /// Lane k's episode ended: learn from the return's error, report the episode; true when the run is over.
+    private func finishEpisode(lane k: Int, run r: Int, onEpisode: (Int, EpisodeRecord) -> Void,
+                               onFinish: (Int, LaneRunOutcome) -> Void) -> Bool {
+        let rpe = baseline[k].rpe(forReturn: total[k])
+        rule.learn(lane: k, rpe: rpe)
+        steps[k] += length[k]
+        recent[k].add(total[k])
+        onEpisode(r, EpisodeRecord(episode: episode[k], totalReward: total[k], length: length[k]))
+        var error: TrainingError?
+        if !total[k].isFinite {
+            error = .nonFinite(episode: episode[k], what: "return")
+        } else if !rule.weights.laneIsFinite(k) {
+            error = .nonFinite(episode: episode[k], what: "weights")
+        }
+        if error.map({ _ in false }) ?? true, episode[k] < episodeCount[k] {
+            episode[k] += 1
+            total[k] = 0
+            length[k] = 0
+            return false
+        }
+        onFinish(r, LaneRunOutcome(episodesCompleted: episode[k], steps: steps[k], finalPerformance: recent[k].mean,
+                                   finalWeights: rule.weights.lane(k), error: error))
+        return true
+    }
+}

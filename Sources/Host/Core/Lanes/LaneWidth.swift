@@ -1,0 +1,64 @@
+import Foundation
+
+/// How many runs train side by side, one per SIMD lane, and the vector types that hold one value
+/// of every lane. The engine is generic over this, so each width compiles to its own code.
+public protocol LaneWidth {
+    associatedtype Floats: SIMD where Floats.Scalar == Float
+    associatedtype Doubles: SIMD where Doubles.Scalar == Double
+    associatedtype Words: SIMD where Words.Scalar == UInt64
+    static var count: Int { get }
+    /// Each lane converted exactly (the engine only converts values below 2⁵³).
+    static func doubles(_ w: Words) -> Doubles
+    /// Each lane rounded to Float, as `Float(Double)` does.
+    static func floats(_ d: Doubles) -> Floats
+    /// Each lane widened exactly, as `Double(Float)` does.
+    static func doubles(_ f: Floats) -> Doubles
+}
+
+public enum SixteenLanes: LaneWidth {
+    public static var count: Int { 16 }
+    @inline(__always) public static func doubles(_ w: SIMD16<UInt64>) -> SIMD16<Double> { SIMD16<Double>(w) }
+    @inline(__always) public static func floats(_ d: SIMD16<Double>) -> SIMD16<Float> { SIMD16<Float>(d) }
+    @inline(__always) public static func doubles(_ f: SIMD16<Float>) -> SIMD16<Double> { SIMD16<Double>(f) }
+}
+
+public enum EightLanes: LaneWidth {
+    public static var count: Int { 8 }
+    @inline(__always) public static func doubles(_ w: SIMD8<UInt64>) -> SIMD8<Double> { SIMD8<Double>(w) }
+    @inline(__always) public static func floats(_ d: SIMD8<Double>) -> SIMD8<Float> { SIMD8<Float>(d) }
+    @inline(__always) public static func doubles(_ f: SIMD8<Float>) -> SIMD8<Double> { SIMD8<Double>(f) }
+}
+
+public enum FourLanes: LaneWidth {
+    public static var count: Int { 4 }
+    @inline(__always) public static func doubles(_ w: SIMD4<UInt64>) -> SIMD4<Double> { SIMD4<Double>(w) }
+    @inline(__always) public static func floats(_ d: SIMD4<Double>) -> SIMD4<Float> { SIMD4<Float>(d) }
+    @inline(__always) public static func doubles(_ f: SIMD4<Float>) -> SIMD4<Double> { SIMD4<Double>(f) }
+}
+
+/// The lane width a sweep uses: forced by NRLHOST_LANES (16, 8, 4, or 1 for the single-run path),
+/// otherwise chosen from the CPU (16 with AVX-512, 8 with AVX2, else 4).
+public enum LaneWidthChoice {
+    public static let supported = [16, 8, 4, 1]
+
+    /// The width to use; `forced` (e.g. from a command-line setting) wins over the environment variable.
+    public static func width(forced: Int? = nil) -> Int {
+        if let forced, supported.contains(forced) { return forced }
+        if let text = ProcessInfo.processInfo.environment["NRLHOST_LANES"], let n = Int(text), supported.contains(n) { return n }
+        return cpuWidth
+    }
+
+    /// 16 when the CPU has AVX-512F, 8 with AVX2, 4 otherwise (SSE2 and NEON both hold 4 floats).
+    public static let cpuWidth: Int = {
+        #if os(Linux) && arch(x86_64)
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return 4 }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        if flags.contains("avx512f") { return 16 }
+        if flags.contains("avx2") { return 8 }
+        return 4
+        #else
+        return 4
+        #endif
+    }()
+}

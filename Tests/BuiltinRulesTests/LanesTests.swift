@@ -1,0 +1,87 @@
+import BuiltinRules
+import NRLCore
+import XCTest
+
+/// The lanes engine against the single-run path: for every seed, the same episode returns and lengths
+/// and the same final weights, bit for bit, at every lane width, on one thread or several.
+final class LanesTests: XCTestCase {
+    let plugins = BuiltinRules.plugins()
+
+    /// 24 seeds (more than 16 lanes, so lanes take a second run from the queue) with episode counts that
+    /// differ, so that runs end at different steps too.
+    func specs(rule: String = "nrl", environment: String = "cartpole", settings: [String] = []) throws -> [RunSpec] {
+        try (0..<24).map { i in
+            try RunRequest(rule: rule, environment: environment, episodes: 100 + (i % 5) * 10, seed: UInt64(7 + i),
+                           settings: settings).resolve(in: plugins)
+        }
+    }
+
+    struct Result: Equatable {
+        var returns: [UInt64] = []
+        var lengths: [Int] = []
+        var weights: [UInt32] = []
+    }
+
+    /// Each spec trained alone by `Session` + `Trainer`.
+    func single(_ specs: [RunSpec]) throws -> [Result] {
+        try specs.map { spec in
+            let session = try Session(spec: spec, plugins: plugins)
+            var result = Result()
+            try Trainer(session: session).run { record in
+                result.returns.append(record.totalReward.bitPattern)
+                result.lengths.append(record.length)
+            }
+            let w = session.network.weights
+            result.weights = (0..<w.count).map { w.values[$0].bitPattern }
+            return result
+        }
+    }
+
+    func lanes(_ specs: [RunSpec], width: Int, threads: Int = 1) throws -> [Result] {
+        let results = Locked([Result](repeating: Result(), count: specs.count))
+        try LaneSweep(specs: specs, width: width, threads: threads, plugins: plugins).run(
+            onEpisode: { r, record in
+                results.withValue { $0[r].returns.append(record.totalReward.bitPattern); $0[r].lengths.append(record.length) }
+            },
+            onFinish: { r, outcome in
+                XCTAssertNil(outcome.error)
+                results.withValue { $0[r].weights = outcome.finalWeights.map(\.bitPattern) }
+            })
+        return results.withValue { $0 }
+    }
+
+    func assertSame(_ expected: [Result], _ actual: [Result], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(expected.count, actual.count, what, file: file, line: line)
+        for (i, (e, a)) in zip(expected, actual).enumerated() {
+            XCTAssertEqual(e.lengths, a.lengths, "\(what): run \(i) episode lengths", file: file, line: line)
+            XCTAssertEqual(e.returns, a.returns, "\(what): run \(i) returns", file: file, line: line)
+            XCTAssertEqual(e.weights, a.weights, "\(what): run \(i) final weights", file: file, line: line)
+        }
+    }
+
+    func testNRLCartPoleLanesGiveTheSingleRunsBitsAtEveryWidth() throws {
+        let specs = try specs()
+        XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
+        let expected = try single(specs)
+        // The test means something only if lanes end their episodes at different steps.
+        XCTAssertGreaterThan(Set(expected.map { $0.lengths[0] }).count, 4)
+        XCTAssertGreaterThan(Set(expected.map { $0.lengths.reduce(0, +) }).count, 20)
+        for width in LaneWidthChoice.supported {
+            assertSame(expected, try lanes(specs, width: width), "width \(width)")
+        }
+        assertSame(expected, try lanes(specs, width: 16, threads: 2), "width 16 on 2 threads")
+    }
+
+    func testNRLCartPoleLanesFollowTheParameters() throws {
+        // Another learning rate, noise, reward-average rate and step scaling: still the single run's bits.
+        let specs = try specs(settings: ["lr=0.1", "sigma=0.01", "gamma=0.5", "scaling=fan_out"])
+        assertSame(try single(specs), try lanes(specs, width: 8), "width 8, other parameters")
+    }
+
+    func testRunsTheLanesEngineDoesNotComputeAreLeftToTheSingleRunPath() throws {
+        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "rmhl", environment: "cartpole", seed: 1).resolve(in: plugins)))
+        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl", environment: "acrobot", seed: 1).resolve(in: plugins)))
+        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl", environment: "cartpole", seed: 1,
+                                                           settings: ["env.sutton_barto_reward=true"]).resolve(in: plugins)))
+    }
+}
