@@ -26,6 +26,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Measurements of each twin pair, native and Lua in turn; the fastest counts.")
     var rounds: Int = 3
 
+    @Flag(name: .customLong("lanes-only"), help: "Only the lanes rows: NRL on CartPole trained alone and in SIMD lanes.")
+    var lanesOnly = false
+
+    @Option(help: "Lane widths to measure beside the CPU's own (16, 8, 4).")
+    var widths: [Int] = []
+
     @Option(help: "Folder holding the Lua twins (rules/nrl.lua, rules/rmhl.lua, rules/bp.lua) and envs/cartpole.lua.")
     var scripts: String = "scripts"
 
@@ -51,6 +57,8 @@ struct BenchCommand: ParsableCommand {
             twin.rules.register(try ScriptRules.descriptor(path: path))
             return (rule, twin)
         }
+        try measureLanes(plugins: plugins, record: record)
+        if lanesOnly { return try printJSON(results) }
         if twins.isEmpty && !json { print("(no Lua twins under \(scripts)/rules: run from the repository or pass --scripts)") }
         /// Native and twin measured in turn, `rounds` times each; the fastest of each is recorded.
         func pair(native: () throws -> BenchmarkResult, twin: (() throws -> BenchmarkResult)?) throws {
@@ -84,17 +92,47 @@ struct BenchCommand: ParsableCommand {
                          })
             }
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        try printJSON(results)
+    }
+
+    private func printJSON(_ results: [BenchmarkResult]) throws {
+        guard json else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(results), as: UTF8.self))
+    }
+
+    /// NRL on CartPole: the single-run path and the lanes engine (the CPU's width and any --widths),
+    /// on one thread (ns per env step per core) and on every core (steps/s of the machine).
+    /// Each measured --rounds times in turn; the fastest round counts.
+    private func measureLanes(plugins: Plugins, record: (BenchmarkResult) -> Void) throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let widths = [1, LaneWidthChoice.cpuWidth] + self.widths.filter { $0 != 1 && $0 != LaneWidthChoice.cpuWidth && LaneWidthChoice.supported.contains($0) }
+        var configurations = widths.map { ($0, 1) }
+        if cores > 1 { configurations += [(1, cores), (LaneWidthChoice.cpuWidth, cores)] }
+        var best = [BenchmarkResult?](repeating: nil, count: configurations.count)
+        for _ in 0..<rounds {
+            for (i, (width, threads)) in configurations.enumerated() {
+                let r = try Benchmark.lanes(rule: "nrl", environment: "cartpole", plugins: plugins, width: width,
+                                            threads: threads, seconds: seconds)
+                if best[i].map({ r.nanosecondsPerStep < $0.nanosecondsPerStep }) ?? true { best[i] = r }
+            }
+        }
+        let scalar = best[0]!.nanosecondsPerStep
+        for (i, r) in best.enumerated() {
+            var r = r!
+            if configurations[i].0 != 1 { r.relativeToNative = r.nanosecondsPerStep / scalar }
+            record(r)
         }
     }
 
     private func printRow(_ r: BenchmarkResult) {
-        let name = r.name.padding(toLength: 26, withPad: " ", startingAt: 0)
+        let name = r.name.padding(toLength: 34, withPad: " ", startingAt: 0)
         let shape = r.shape.padding(toLength: 10, withPad: " ", startingAt: 0)
-        let ratio = r.relativeToNative.map { String(format: "   %.2f× native", $0) } ?? ""
-        print(name + shape + String(format: "%10.1f ns/step %12.0f steps/s", r.nanosecondsPerStep, r.stepsPerSecond) + ratio)
+        let base = r.threads == nil ? "native" : "scalar"
+        let ratio = r.relativeToNative.map { String(format: "   %.3f× \(base)", $0) } ?? ""
+        // Lanes rows: ns per env step per core; steps/s of the whole machine (all its threads).
+        let perSecond = r.machineStepsPerSecond ?? r.stepsPerSecond
+        print(name + shape + String(format: "%10.1f ns/step %12.0f steps/s", r.nanosecondsPerStep, perSecond) + ratio)
     }
 }

@@ -31,15 +31,18 @@ enum LaneKernels {
         return sum
     }
 
-    /// Σ Double(x[i])² for i < n, left to right from 0 (`Kernels.squaredNorm`).
+    /// norm[k] = Σ Double(x[i])² over i < n for each lane k, left to right from 0 (`Kernels.squaredNorm`).
     @inline(__always)
-    static func squaredNorm<L: LaneWidth>(_ x: UnsafePointer<L.Floats>, _ n: Int, _: L.Type) -> L.Doubles {
-        var s = L.Doubles()
+    static func squaredNorm<V: SIMD>(_ x: UnsafeMutablePointer<V>, _ n: Int, into norm: UnsafeMutablePointer<Double>) where V.Scalar == Float {
+        let width = V.scalarCount
+        norm.update(repeating: 0, count: width)
         for i in 0..<n {
-            let v = L.doubles(x[i])
-            s = s + v * v
+            let row = x.scalars(from: i)
+            for k in 0..<width {
+                let v = Double(row.float(k))
+                norm[k] += v * v
+            }
         }
-        return s
     }
 
     /// y[i] += alpha·x[i] for i < n (`Kernels.axpy`: elementwise, so any grouping gives the same bits).

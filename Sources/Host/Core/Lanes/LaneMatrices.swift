@@ -17,14 +17,14 @@ final class LaneMatrices<L: LaneWidth> {
 
     /// Lane k takes the values of a single run's matrices.
     func setLane(_ k: Int, from matrices: LayerMatrices) {
-        for w in 0..<shape.weightCount { values[w][k] = matrices.values[w] }
+        for w in 0..<shape.weightCount { values.setLane(w, k, matrices.values[w]) }
     }
 
     /// Lane k's values, in `LayerMatrices` order.
-    func lane(_ k: Int) -> [Float] { (0..<shape.weightCount).map { values[$0][k] } }
+    func lane(_ k: Int) -> [Float] { (0..<shape.weightCount).map { values.lane($0, k) } }
 
     func zeroLane(_ k: Int) {
-        for w in 0..<shape.weightCount { values[w][k] = 0 }
+        for w in 0..<shape.weightCount { values.setLane(w, k, 0) }
     }
 
     /// Lane k of layer l += coefficient · lane k of layer l of `other` (`Kernels.axpy`, one lane).
@@ -32,12 +32,12 @@ final class LaneMatrices<L: LaneWidth> {
     func addLane(_ k: Int, layer l: Int, _ other: LaneMatrices, coefficient: Float) {
         let n = shape.inputs(l) * shape.outputs(l)
         let y = layer(l), x = other.layer(l)
-        for w in 0..<n { y[w][k] = y[w][k] + coefficient * x[w][k] }
+        for w in 0..<n { y.setLane(w, k, y.lane(w, k) + coefficient * x.lane(w, k)) }
     }
 
     /// True when no element of lane k is NaN or infinite.
     func laneIsFinite(_ k: Int) -> Bool {
-        for w in 0..<shape.weightCount where !values[w][k].isFinite { return false }
+        for w in 0..<shape.weightCount where !values.lane(w, k).isFinite { return false }
         return true
     }
 }

@@ -14,6 +14,10 @@ final class LaneNRL<L: LaneWidth> {
     private let learningRate: Double
     private let sigma: Double
     private let scaling: StepScaling
+    /// Per-lane scratch: Δ, ‖ξ‖², and Float(Δ/‖ξ‖²) as a lane vector.
+    private let change: UnsafeMutablePointer<Double>
+    private let norm: UnsafeMutablePointer<Double>
+    private let traceScale: UnsafeMutablePointer<L.Floats>
 
     init(shape: NetworkShape, parameters: Parameters) {
         self.shape = shape
@@ -24,7 +28,15 @@ final class LaneNRL<L: LaneWidth> {
         learningRate = parameters.real("lr")
         sigma = parameters.real("sigma")
         scaling = StepScaling(rawValue: parameters.choice("scaling")) ?? .paper
+        change = .allocate(capacity: L.count)
+        change.initialize(repeating: 0, count: L.count)
+        norm = .allocate(capacity: L.count)
+        norm.initialize(repeating: 0, count: L.count)
+        traceScale = .allocate(capacity: 1)
+        traceScale.initialize(to: L.Floats())
     }
+
+    deinit { change.deallocate(); norm.deallocate(); traceScale.deallocate() }
 
     /// Where the trainer writes the observations (lane-major x_0 of the clean pass).
     var observation: UnsafeMutablePointer<L.Floats> { clean.input(0) }
@@ -47,21 +59,23 @@ final class LaneNRL<L: LaneWidth> {
         clean.compute(weights, noisy: false)
         noisy.drawNoise(sigma: sigma, &noiseRandom)
         noisy.compute(sharingFirstLayerWith: clean, weights, noisy: true)
-        let uniforms = L.doubles(actionRandom.next() &>> 11) * 0x1.0p-53
-        var change = L.Doubles()
+        let bits = actionRandom.next()
         for k in 0..<L.count {
-            let a = clean.sampleAction(lane: k, uniform: uniforms[k])
+            // Xoshiro256.nextDouble
+            let a = clean.sampleAction(lane: k, uniform: Double(bits[k] >> 11) * 0x1.0p-53)
             actions[k] = a
             change[k] = noisy.logProbability(lane: k, of: a) - clean.logProbability(lane: k, of: a)
         }
-        accumulateTrace(change)
+        accumulateTrace()
     }
 
     /// e_l += Float(Δ/‖ξ‖²)·ξ_l x̃_{l−1}ᵀ (`LayerMatrices.addNoiseOuterProducts`, whole-network norm, k = 1).
     @inline(__always)
-    private func accumulateTrace(_ change: L.Doubles) {
-        let norm = LaneKernels.squaredNorm(noisy.noise, shape.unitCount, L.self)
-        let scale = L.floats(change / norm)
+    private func accumulateTrace() {
+        LaneKernels.squaredNorm(noisy.noise, shape.unitCount, into: norm)
+        // k_l = 1 here (the trace's own scaling is .paper); Δ·1 = Δ exactly.
+        for k in 0..<L.count { traceScale.setLane(0, k, Float(change[k] / norm[k])) }
+        let scale = traceScale.pointee
         for l in 0..<shape.layerCount {
             let rows = shape.outputs(l), cols = shape.inputs(l)
             let m = trace.layer(l), xi = noisy.noise(l), x = noisy.input(l)

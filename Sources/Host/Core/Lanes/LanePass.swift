@@ -12,6 +12,7 @@ final class LanePass<L: LaneWidth> {
     /// π and log π: output o of lane k at o·W + k.
     let probabilities: UnsafeMutablePointer<Double>
     let logProbabilities: UnsafeMutablePointer<Double>
+    private let gaussian = LaneGaussian<L>()
 
     init(shape: NetworkShape) {
         self.shape = shape
@@ -39,7 +40,7 @@ final class LanePass<L: LaneWidth> {
     /// ξ = N(0, σ²) draws for every unit of every layer, in `ForwardPass.drawNoise(sigma:)`'s order.
     @inline(__always)
     func drawNoise(sigma: Double, _ rng: inout LaneRandom<L>) {
-        LaneGaussian.fill(noise, count: shape.unitCount, sigma: sigma, &rng)
+        gaussian.fill(noise, count: shape.unitCount, sigma: sigma, &rng)
     }
 
     /// The pass of the observation already in `input(0)` (`ForwardPass.compute`).
@@ -79,14 +80,9 @@ final class LanePass<L: LaneWidth> {
     private func propagate(from start: Int, _ weights: LaneMatrices<L>, noisy: Bool) {
         let last = shape.layerCount - 1
         var l = start
-        let slope = L.Floats(repeating: LeakyReLU.slope)
         while l < last {
-            let a = preActivation(l), x = input(l + 1)
-            for i in 0..<shape.outputs(l) {
-                // LeakyReLU.value: a ≥ 0 ? a : 0.1·a
-                let v = a[i]
-                x[i] = v.replacing(with: slope * v, where: v .< L.Floats())
-            }
+            let a = preActivation(l).scalars(), x = input(l + 1).scalars()
+            for i in 0..<(shape.outputs(l) &* L.count) { x.setFloat(i, LeakyReLU.value(a.float(i))) }
             l += 1
             computeLayer(l, weights, noisy: noisy)
         }
@@ -95,20 +91,23 @@ final class LanePass<L: LaneWidth> {
 
     /// `ForwardPass.softmax` for each lane: π = softmax(z), log π = z − logsumexp(z), in Double with libm.
     @inline(__always)
-    private func softmax(_ z: UnsafePointer<L.Floats>) {
+    private func softmax(_ zVectors: UnsafeMutablePointer<L.Floats>) {
         let n = shape.outputSize, width = L.count
+        let z = zVectors.scalars()
         for k in 0..<width {
-            var m = Double(z[0][k])
-            for o in 1..<n { m = max(m, Double(z[o][k])) }
+            var m = Double(z.float(k))
+            for o in 1..<n { m = max(m, Double(z.float(o &* width &+ k))) }
             var s = 0.0
             for o in 0..<n {
-                let e = exp(Double(z[o][k]) - m)
+                // The largest output gives exp(0), which C (Annex F) fixes at exactly 1: one libm call saved.
+                let d = Double(z.float(o &* width &+ k)) - m
+                let e = d == 0 ? 1.0 : exp(d)
                 probabilities[o &* width &+ k] = e
                 s += e
             }
             let logSum = m + log(s)
             for o in 0..<n {
-                logProbabilities[o &* width &+ k] = Double(z[o][k]) - logSum
+                logProbabilities[o &* width &+ k] = Double(z.float(o &* width &+ k)) - logSum
                 probabilities[o &* width &+ k] /= s
             }
         }

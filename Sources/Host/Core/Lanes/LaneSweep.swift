@@ -22,9 +22,11 @@ public struct LaneSweep {
     }
 
     /// Trains every run; `onEpisode(run, record)` and `onFinish(run, outcome)` (run: index into `specs`)
-    /// are called from the training threads as episodes and runs end.
+    /// are called from the training threads as episodes and runs end. `shouldStop` (asked every 1024
+    /// steps, between runs on the single-run path) ends the sweep early; unfinished runs report nothing more.
     public func run(onEpisode: @escaping @Sendable (Int, EpisodeRecord) -> Void,
-                    onFinish: @escaping @Sendable (Int, LaneRunOutcome) -> Void) throws {
+                    onFinish: @escaping @Sendable (Int, LaneRunOutcome) -> Void,
+                    shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
         guard let template = specs.first else { return }
         let queue = LaneRunQueue(specs)
         let shape = NetworkShape(inputs: CartPole.info.observationSize, hidden: template.hidden, layers: template.layers,
@@ -40,10 +42,13 @@ public struct LaneSweep {
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             do {
                 switch width {
-                case 16: LaneTrainer<SixteenLanes>(queue: queue, template: template, shape: shape, gamma: gamma).run(onEpisode: onEpisode, onFinish: onFinish)
-                case 8: LaneTrainer<EightLanes>(queue: queue, template: template, shape: shape, gamma: gamma).run(onEpisode: onEpisode, onFinish: onFinish)
-                case 4: LaneTrainer<FourLanes>(queue: queue, template: template, shape: shape, gamma: gamma).run(onEpisode: onEpisode, onFinish: onFinish)
-                default: try Self.runSingly(queue, plugins: plugins, onEpisode: onEpisode, onFinish: onFinish)
+                case 16: LaneTrainer<SixteenLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
+                    .run(onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+                case 8: LaneTrainer<EightLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
+                    .run(onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+                case 4: LaneTrainer<FourLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
+                    .run(onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+                default: try Self.runSingly(queue, plugins: plugins, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
                 }
             } catch {
                 _ = failure.exchange(error)
@@ -54,11 +59,12 @@ public struct LaneSweep {
 
     /// The single-run path, one run after another from the queue.
     private static func runSingly(_ queue: LaneRunQueue, plugins: Plugins?, onEpisode: (Int, EpisodeRecord) -> Void,
-                                  onFinish: (Int, LaneRunOutcome) -> Void) throws {
+                                  onFinish: (Int, LaneRunOutcome) -> Void, shouldStop: @escaping () -> Bool) throws {
         guard let plugins else { throw UsageError("lane width 1 runs the single-run path, which needs the plugins") }
-        while let r = queue.take() {
+        while !shouldStop(), let r = queue.take() {
             let session = try Session(spec: queue.specs[r], plugins: plugins)
             let trainer = Trainer(session: session)
+            trainer.shouldStop = shouldStop
             var outcome = LaneRunOutcome(episodesCompleted: 0, steps: 0, finalPerformance: nil, finalWeights: [], error: nil)
             do {
                 let summary = try trainer.run { record in
@@ -67,6 +73,7 @@ public struct LaneSweep {
                     onEpisode(r, record)
                 }
                 outcome.finalPerformance = summary.finalPerformance
+                if summary.interrupted { return }
             } catch let error as TrainingError {
                 outcome.error = error
             }

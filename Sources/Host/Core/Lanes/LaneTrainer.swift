@@ -5,7 +5,7 @@
 final class LaneTrainer<L: LaneWidth> {
     private let queue: LaneRunQueue
     private let rule: LaneNRL<L>
-    private var environment = LaneCartPole<L>()
+    private let environment = LaneCartPole<L>()
     private let gamma: Double
 
     /// Per lane: the run it trains (nil: idle) and where that run is.
@@ -33,15 +33,23 @@ final class LaneTrainer<L: LaneWidth> {
         recent = Array(repeating: RecentReturns(capacity: 50), count: w)
     }
 
-    /// Trains runs from the queue until it is empty and every lane has finished.
-    func run(onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void) {
+    /// Trains runs from the queue until it is empty and every lane has finished, or until `shouldStop`
+    /// (asked every 1024 steps) says so; runs cut short then report nothing more.
+    func run(onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void,
+             shouldStop: () -> Bool = { false }) {
         let observation = rule.observation
         let actions = UnsafeMutablePointer<Int>.allocate(capacity: L.count)
         defer { actions.deallocate() }
         actions.initialize(repeating: 0, count: L.count)
         var active = 0
         for k in 0..<L.count where startNextRun(lane: k) { active += 1 }
+        var sinceCheck = 0
         while active > 0 {
+            sinceCheck &+= 1
+            if sinceCheck == 1024 {
+                sinceCheck = 0
+                if shouldStop() { return }
+            }
             rule.act(actions)
             for k in 0..<L.count {
                 let (reward, ends) = environment.step(lane: k, action: actions[k], observation: observation)

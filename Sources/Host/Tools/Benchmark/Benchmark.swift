@@ -12,12 +12,21 @@ public struct BenchmarkResult: Codable, Sendable {
     public var seconds: Double
     /// Episodes measured (training loops).
     public var episodes: Int?
-    /// ns per step relative to the native path it twins (Lua rules and environments).
+    /// ns per step relative to the native path it twins (Lua rules and environments), or, for a lanes
+    /// row, relative to the single-run path.
     public var relativeToNative: Double?
+    /// Lanes rows: threads that trained at once; `seconds` then counts core-seconds (wall × threads).
+    public var threads: Int?
+    /// Lanes rows: the wall-clock time.
+    public var wallSeconds: Double?
+    /// Steps per second of the whole machine (all threads), for lanes rows.
+    public var machineStepsPerSecond: Double? { wallSeconds.map { Double(steps) / max($0, 1e-12) } }
     public var nanosecondsPerStep: Double { seconds * 1e9 / Double(max(steps, 1)) }
     public var stepsPerSecond: Double { Double(steps) / max(seconds, 1e-12) }
 
-    enum CodingKeys: String, CodingKey { case name, environment, rule, shape, steps, seconds, episodes, nsPerStep, stepsPerSecond, relativeToNative }
+    enum CodingKeys: String, CodingKey { case name, environment, rule, shape, steps, seconds, episodes, nsPerStep, stepsPerSecond, relativeToNative
+        case threads, wallSeconds, machineStepsPerSecond
+    }
 
     public init(name: String, environment: String, rule: String, shape: String, steps: Int, seconds: Double) {
         self.name = name; self.environment = environment; self.rule = rule; self.shape = shape
@@ -34,6 +43,8 @@ public struct BenchmarkResult: Codable, Sendable {
         seconds = try c.decode(Double.self, forKey: .seconds)
         episodes = try c.decodeIfPresent(Int.self, forKey: .episodes)
         relativeToNative = try c.decodeIfPresent(Double.self, forKey: .relativeToNative)
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        wallSeconds = try c.decodeIfPresent(Double.self, forKey: .wallSeconds)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -43,6 +54,8 @@ public struct BenchmarkResult: Codable, Sendable {
         try c.encode(steps, forKey: .steps); try c.encode(seconds, forKey: .seconds)
         try c.encode(nanosecondsPerStep, forKey: .nsPerStep); try c.encode(stepsPerSecond, forKey: .stepsPerSecond)
         try c.encodeIfPresent(episodes, forKey: .episodes); try c.encodeIfPresent(relativeToNative, forKey: .relativeToNative)
+        try c.encodeIfPresent(threads, forKey: .threads); try c.encodeIfPresent(wallSeconds, forKey: .wallSeconds)
+        try c.encodeIfPresent(machineStepsPerSecond, forKey: .machineStepsPerSecond)
     }
 }
 
@@ -91,6 +104,41 @@ public enum Benchmark {
         var result = BenchmarkResult(name: "\(label ?? rule) on \(environment)", environment: environment, rule: label ?? rule,
                                      shape: session.network.shape.description, steps: summary.steps, seconds: summary.seconds)
         result.episodes = summary.episodesCompleted
+        return result
+    }
+}
+
+extension Benchmark {
+    /// Training in SIMD lanes (`LaneSweep`) at the paper's settings: `width` runs per thread (seeds 1, 2, …)
+    /// on `threads` threads for `seconds`. `steps` counts the env steps of finished episodes of all runs;
+    /// `nanosecondsPerStep` is per core (wall time × threads / steps), `stepsPerSecond` for the machine.
+    public static func lanes(rule: String, environment: String, plugins: Plugins, width: Int, threads: Int,
+                             seconds: Double) throws -> BenchmarkResult {
+        let template = try RunRequest(rule: rule, environment: environment, seed: 1).resolve(in: plugins)
+        let info = try plugins.environments.registration(environment).info
+        let shape = NetworkShape(inputs: info.observationSize, hidden: template.hidden, layers: template.layers, outputs: info.actionCount)
+        let runs = max(1, width) * threads
+        let specs = (0..<runs).map { i -> RunSpec in
+            var spec = template
+            spec.seed = UInt64(1 + i)
+            spec.initSeed = spec.seed
+            spec.episodes = Int.max / 2
+            return spec
+        }
+        let steps = Locked(0)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let budget = UInt64(seconds * 1e9)
+        try LaneSweep(specs: specs, width: width, threads: threads, plugins: plugins).run(
+            onEpisode: { _, record in steps.withValue { $0 += record.length } },
+            onFinish: { _, _ in },
+            shouldStop: { DispatchTime.now().uptimeNanoseconds - start >= budget })
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let label = width == 1 ? "scalar" : "\(width) lanes"
+        var result = BenchmarkResult(name: "\(rule) on \(environment), \(label) ×\(threads)", environment: environment,
+                                     rule: rule, shape: shape.description,
+                                     steps: steps.withValue { $0 }, seconds: wall * Double(threads))
+        result.threads = threads
+        result.wallSeconds = wall
         return result
     }
 }
