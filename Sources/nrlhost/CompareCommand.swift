@@ -20,6 +20,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Parallel runs (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "How runs of native NRL on CartPole that share shape and parameters train: 'lanes' (several seeds at once in SIMD lanes; NRLHOST_LANES=16|8|4|1 forces the width) or 'scalar' (each alone). Both give the same results.")
+    var engine: String = TrainingEngine.lanes.rawValue
+
     @Option(help: "The results store (default: runs/<experiment name>.sqlite).")
     var store: String?
 
@@ -30,6 +33,9 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard TrainingEngine(rawValue: engine) != nil else {
+            throw ValidationError("--engine takes \(TrainingEngine.allCases.map(\.rawValue).joined(separator: " or ")), got '\(engine)'")
+        }
         _ = try shardNumbers()
     }
 
@@ -66,6 +72,7 @@ struct CompareCommand: ParsableCommand {
 
         Interruption.install()
         let sweep = Sweep(store: results, runs: todo, jobs: jobs, plugins: plan.plugins)
+        sweep.engine = TrainingEngine(rawValue: engine)!
         // A run stuck inside a C library function cannot be stopped: it is recorded as failed with
         // the message, the other runs in flight go back to be run next time, and the process ends
         // (exit 1). Running the same command again completes the rest.

@@ -17,11 +17,14 @@ public enum NRLHostBinary {
         return Bundle.main.bundleURL.appendingPathComponent("nrlhost")
     }
 
-    /// Starts `nrlhost args…`; the caller waits or signals.
-    public static func start(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
+    /// Starts `nrlhost args…` (with `environment` added to this process's variables); the caller waits or signals.
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -30,8 +33,8 @@ public enum NRLHostBinary {
     }
 
     /// Runs `nrlhost args…` to the end.
-    public static func run(_ arguments: [String]) throws -> CommandResult {
-        let (process, out, err) = try start(arguments)
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        let (process, out, err) = try start(arguments, environment: environment)
         return finish(process, out, err)
     }
 

@@ -27,8 +27,27 @@ public struct LaneSweep {
     public func run(onEpisode: @escaping @Sendable (Int, EpisodeRecord) -> Void,
                     onFinish: @escaping @Sendable (Int, LaneRunOutcome) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
-        guard let template = specs.first else { return }
         let queue = LaneRunQueue(specs)
+        let width = self.width, plugins = self.plugins
+        let failure = Locked<Error?>(nil)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            do {
+                try Self.train(queue, width: width, plugins: plugins, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+            } catch {
+                _ = failure.exchange(error)
+            }
+        }
+        if let error = failure.exchange(nil) { throw error }
+    }
+
+    /// One engine of `width` lanes on this thread, training runs from `queue` (which other threads may
+    /// share) until it is empty or `shouldStop` says so. `onStart(run)` is called as a run takes a lane.
+    /// Every spec of the queue must be supported (`LaneSupport.supports`) and share one batch key.
+    public static func train(_ queue: LaneRunQueue, width: Int, plugins: Plugins?,
+                             onStart: (Int) -> Void = { _ in },
+                             onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void,
+                             shouldStop: @escaping () -> Bool = { false }) throws {
+        guard let template = queue.specs.first else { return }
         let shape = NetworkShape(inputs: CartPole.info.observationSize, hidden: template.hidden, layers: template.layers,
                                  outputs: CartPole.info.actionCount)
         let gamma: Double
@@ -37,31 +56,24 @@ public struct LaneSweep {
         case .integer(let v)?: gamma = Double(v)
         default: gamma = 0.66
         }
-        let width = self.width, plugins = self.plugins
-        let failure = Locked<Error?>(nil)
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            do {
-                switch width {
-                case 16: LaneTrainer<SixteenLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
-                    .run(onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-                case 8: LaneTrainer<EightLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
-                    .run(onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-                case 4: LaneTrainer<FourLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
-                    .run(onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-                default: try Self.runSingly(queue, plugins: plugins, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-                }
-            } catch {
-                _ = failure.exchange(error)
-            }
+        switch width {
+        case 16: LaneTrainer<SixteenLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
+            .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+        case 8: LaneTrainer<EightLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
+            .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+        case 4: LaneTrainer<FourLanes>(queue: queue, template: template, shape: shape, gamma: gamma)
+            .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+        default: try runSingly(queue, plugins: plugins, onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
         }
-        if let error = failure.exchange(nil) { throw error }
     }
 
     /// The single-run path, one run after another from the queue.
-    private static func runSingly(_ queue: LaneRunQueue, plugins: Plugins?, onEpisode: (Int, EpisodeRecord) -> Void,
-                                  onFinish: (Int, LaneRunOutcome) -> Void, shouldStop: @escaping () -> Bool) throws {
+    private static func runSingly(_ queue: LaneRunQueue, plugins: Plugins?, onStart: (Int) -> Void,
+                                  onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void,
+                                  shouldStop: @escaping () -> Bool) throws {
         guard let plugins else { throw UsageError("lane width 1 runs the single-run path, which needs the plugins") }
         while !shouldStop(), let r = queue.take() {
+            onStart(r)
             let session = try Session(spec: queue.specs[r], plugins: plugins)
             let trainer = Trainer(session: session)
             trainer.shouldStop = shouldStop

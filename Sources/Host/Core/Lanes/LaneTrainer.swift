@@ -35,14 +35,14 @@ final class LaneTrainer<L: LaneWidth> {
 
     /// Trains runs from the queue until it is empty and every lane has finished, or until `shouldStop`
     /// (asked every 1024 steps) says so; runs cut short then report nothing more.
-    func run(onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void,
-             shouldStop: () -> Bool = { false }) {
+    func run(onStart: (Int) -> Void = { _ in }, onEpisode: (Int, EpisodeRecord) -> Void,
+             onFinish: (Int, LaneRunOutcome) -> Void, shouldStop: () -> Bool = { false }) {
         let observation = rule.observation
         let actions = UnsafeMutablePointer<Int>.allocate(capacity: L.count)
         defer { actions.deallocate() }
         actions.initialize(repeating: 0, count: L.count)
         var active = 0
-        for k in 0..<L.count where startNextRun(lane: k) { active += 1 }
+        for k in 0..<L.count where startNextRun(lane: k, onStart: onStart) { active += 1 }
         var sinceCheck = 0
         while active > 0 {
             sinceCheck &+= 1
@@ -61,7 +61,7 @@ final class LaneTrainer<L: LaneWidth> {
                 length[k] += 1
                 guard ends else { continue }
                 if finishEpisode(lane: k, run: r, onEpisode: onEpisode, onFinish: onFinish) {
-                    if !startNextRun(lane: k) {
+                    if !startNextRun(lane: k, onStart: onStart) {
                         active -= 1
                         environment.reset(lane: k, observation: observation)
                     }
@@ -73,8 +73,9 @@ final class LaneTrainer<L: LaneWidth> {
     }
 
     /// Lane k takes the next run from the queue; false when there is none (the lane idles).
-    private func startNextRun(lane k: Int) -> Bool {
+    private func startNextRun(lane k: Int, onStart: (Int) -> Void) -> Bool {
         guard let r = queue.take() else { run[k] = nil; return false }
+        onStart(r)
         let spec = queue.specs[r]
         run[k] = r
         episode[k] = 1

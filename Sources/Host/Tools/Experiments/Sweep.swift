@@ -34,6 +34,8 @@ public final class Sweep: @unchecked Sendable {
     public var shouldStop: @Sendable () -> Bool = { false }
     /// The command line and host each run records.
     public var provenance = RunProvenance()
+    /// Whether runs that share rule, environment, shape and parameters train together in SIMD lanes.
+    public var engine = TrainingEngine.lanes
 
     /// `runs`: what `ResultStore.prepare` left to do, with their specs.
     public init(store: ResultStore, runs: [(StoredRun, RunSpec)], jobs: Int, plugins: Plugins) {
@@ -53,27 +55,114 @@ public final class Sweep: @unchecked Sendable {
                              elapsed: elapsed, secondsLeft: left)
     }
 
+    /// What a worker takes: one run trained alone, or one lanes engine pulling runs from a group's queue.
+    private enum WorkItem {
+        case single(Int)
+        case lanes(LaneGroup)
+    }
+
+    /// Runs that can share a lanes engine; `runIndices[i]` is the sweep index of the queue's spec i.
+    private final class LaneGroup: @unchecked Sendable {
+        let queue: LaneRunQueue
+        let runIndices: [Int]
+        init(runIndices: [Int], specs: [RunSpec]) {
+            self.runIndices = runIndices
+            queue = LaneRunQueue(specs)
+        }
+    }
+
+    /// Groups of two or more runs the lanes engine supports, each served by as many engines as its
+    /// runs fill (at most `jobs`); every other run alone. Lanes groups first: they are the long items.
+    private func workItems() -> [WorkItem] {
+        let width = engine.laneWidth
+        guard width > 1 else { return runs.indices.map { .single($0) } }
+        var groups: [String: [Int]] = [:], order: [String] = [], singles: [Int] = []
+        for (i, run) in runs.enumerated() {
+            guard LaneSupport.supports(run.1) else { singles.append(i); continue }
+            let key = LaneSupport.batchKey(run.1)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(i)
+        }
+        var items: [WorkItem] = []
+        for key in order {
+            let indices = groups[key]!
+            guard indices.count > 1 else { singles.append(contentsOf: indices); continue }
+            let group = LaneGroup(runIndices: indices, specs: indices.map { runs[$0].1 })
+            let engines = max(1, min(jobs, (indices.count + width - 1) / width))
+            items += Array(repeating: .lanes(group), count: engines)
+        }
+        return items + singles.sorted().map { .single($0) }
+    }
+
     /// Runs everything; returns when all workers are done. Throws only for store failures.
     public func run() throws {
-        WorkerPool.run(count: runs.count, jobs: jobs, shouldStop: { [self] in stopped }) { [self] worker, index in
-            let (stored, spec) = begin(worker, index)
-            let began = Date()
-            do {
-                try store.markRunning(stored.id, provenance: provenance)
-                // The run's Lua states carry its key, so that a call stuck in one names its run.
-                guard let result = try LuaCalls.withOwner(stored.key, { try execute(spec, plugins: plugins, id: stored.id) }) else {
-                    try store.reset(stored.id)  // interrupted: it will be run again next time
-                    finish(worker, outcome: nil, seconds: 0)
-                    return
-                }
-                try store.complete(stored.id, seconds: result.seconds, steps: result.steps, failure: result.failure,
-                                   finalPerformance: result.finalPerformance)
-                finish(worker, outcome: result.failure == nil, seconds: Date().timeIntervalSince(began))
-            } catch {
-                record(error: error)
+        let items = workItems()
+        WorkerPool.run(count: items.count, jobs: jobs, shouldStop: { [self] in stopped }) { [self] worker, item in
+            switch items[item] {
+            case .single(let index): runAlone(worker, index)
+            case .lanes(let group): runInLanes(worker, group)
             }
         }
         if let firstError { throw firstError }
+    }
+
+    private func runAlone(_ worker: Int, _ index: Int) {
+        let (stored, spec) = begin(worker, index)
+        let began = Date()
+        do {
+            try store.markRunning(stored.id, provenance: provenance)
+            // The run's Lua states carry its key, so that a call stuck in one names its run.
+            guard let result = try LuaCalls.withOwner(stored.key, { try execute(spec, plugins: plugins, id: stored.id) }) else {
+                try store.reset(stored.id)  // interrupted: it will be run again next time
+                finish(worker, outcome: nil, seconds: 0)
+                return
+            }
+            try store.complete(stored.id, seconds: result.seconds, steps: result.steps, failure: result.failure,
+                               finalPerformance: result.finalPerformance)
+            finish(worker, outcome: result.failure == nil, seconds: Date().timeIntervalSince(began))
+        } catch {
+            record(error: error)
+        }
+    }
+
+    /// One lanes engine on this worker's thread, training the group's runs as lanes free up; each run's
+    /// episodes and outcome go to the store exactly as `runAlone` writes them. Runs in flight when the
+    /// sweep stops go back to be run next time.
+    private func runInLanes(_ worker: Int, _ group: LaneGroup) {
+        var started: [Int: Date] = [:]
+        var storeFailure: Error?
+        let id = { (r: Int) in self.runs[group.runIndices[r]].0.id }
+        do {
+            try LaneSweep.train(
+                group.queue, width: engine.laneWidth, plugins: plugins,
+                onStart: { r in
+                    let (stored, _) = begin(worker, group.runIndices[r], lanes: true)
+                    started[r] = Date()
+                    do { try store.markRunning(stored.id, provenance: provenance) } catch { storeFailure = storeFailure ?? error }
+                },
+                onEpisode: { r, record in
+                    guard storeFailure == nil else { return }
+                    do { try store.appendEpisode(id(r), record) } catch { storeFailure = error }
+                },
+                onFinish: { r, outcome in
+                    guard storeFailure == nil, let began = started.removeValue(forKey: r) else { return }
+                    let seconds = Date().timeIntervalSince(began)
+                    do {
+                        try store.complete(id(r), seconds: seconds, steps: outcome.steps,
+                                           failure: outcome.error.map { ScriptText.capped("\($0)") },
+                                           finalPerformance: outcome.finalPerformance)
+                        finishInLanes(outcome: outcome.error == nil, seconds: seconds)
+                    } catch {
+                        storeFailure = error
+                    }
+                },
+                shouldStop: { [self] in storeFailure != nil || stopped })
+        } catch {
+            storeFailure = storeFailure ?? error
+        }
+        for r in started.keys { try? store.reset(id(r)) }  // interrupted: run again next time
+        finish(worker, outcome: nil, seconds: 0)
+        if let storeFailure { record(error: storeFailure) }
     }
 
     /// One run, the way `nrlhost run` does it, each finished episode recorded in the store before
@@ -109,13 +198,22 @@ public final class Sweep: @unchecked Sendable {
         return firstError != nil || shouldStop()
     }
 
-    private func begin(_ worker: Int, _ index: Int) -> (StoredRun, RunSpec) {
+    /// `lanes`: the run joins this worker's lanes engine (no single run in flight to abandon).
+    private func begin(_ worker: Int, _ index: Int, lanes: Bool = false) -> (StoredRun, RunSpec) {
         lock.lock()
         defer { lock.unlock() }
         let run = runs[index]
-        current[worker] = "\(run.0.label) on \(run.0.environment) \(run.0.shape) seed \(run.0.seed)"
-        inFlight[worker] = run.0
+        current[worker] = "\(run.0.label) on \(run.0.environment) \(run.0.shape) seed \(run.0.seed)\(lanes ? " (lanes)" : "")"
+        if !lanes { inFlight[worker] = run.0 }
         return run
+    }
+
+    /// A run of a lanes engine ended (the engine's worker goes on with others).
+    private func finishInLanes(outcome: Bool, seconds: Double) {
+        lock.lock()
+        if outcome { done += 1 } else { failed += 1 }
+        runSeconds += seconds
+        lock.unlock()
     }
 
     /// `outcome`: true completed, false failed, nil interrupted.

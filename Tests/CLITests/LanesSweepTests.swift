@@ -1,0 +1,61 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `nrlhost compare` with the lanes engine on and off: the same store rows (everything but timings,
+/// dates and the command line), at every lane width.
+final class LanesSweepTests: XCTestCase {
+    var dir: URL!
+
+    override func setUp() { dir = temporaryFolder() }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    /// 20 NRL CartPole seeds (more than 16 lanes) in two parameter groups, and runs the lanes engine
+    /// leaves to the single-run path (bp; one run alone), side by side.
+    static let experiment = """
+    return experiment {
+      name = "lanes",
+      groups = {
+        { name = "a", rules = { "nrl", { "nrl", label = "nrl fan_out", set = { scaling = "fan_out" } }, "bp" },
+          envs = { "cartpole" }, seeds = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 },
+          episodes = 60 },
+        { name = "b", rules = { "nrl" }, envs = { "cartpole" }, seeds = { 5 }, episodes = 30, hidden = 16 },
+      },
+    }
+
+    """
+
+    func rows(_ store: String) throws -> [String] {
+        try sqliteRows(store, """
+            SELECT key, status, coalesce(message, ''), steps, printf('%!.17g', final_performance) FROM runs ORDER BY key
+            """)
+        + sqliteRows(store, """
+            SELECT r.key, e.episode, printf('%!.17g', e.return), e.length
+            FROM episodes e JOIN runs r ON r.id = e.run_id ORDER BY r.key, e.episode
+            """)
+    }
+
+    func sweep(engine: String, width: String? = nil) throws -> [String] {
+        let experiment = try writeScratchFile("lanes.lua", Self.experiment, in: dir)
+        let store = dir.appendingPathComponent("\(engine)-\(width ?? "cpu").sqlite").path
+        let r = try NRLHostBinary.run(["compare", experiment, "--store", store, "--jobs", "2", "--engine", engine],
+                                      environment: width.map { ["NRLHOST_LANES": $0] } ?? [:])
+        XCTAssertEqual(r.status, 0, r.output)
+        return try rows(store)
+    }
+
+    func testLanesOnAndOffGiveTheSameStoreRows() throws {
+        let scalar = try sweep(engine: "scalar")
+        XCTAssertEqual(scalar.count, 61 + 60 * 60 + 30, "61 runs and all their episodes")
+        XCTAssertEqual(try sweep(engine: "lanes"), scalar, "lanes at the CPU's width")
+        XCTAssertEqual(try sweep(engine: "lanes", width: "8"), scalar, "8 lanes")
+        XCTAssertEqual(try sweep(engine: "lanes", width: "4"), scalar, "4 lanes")
+    }
+
+    func testAnUnknownEngineIsRefused() throws {
+        let experiment = try writeScratchFile("lanes.lua", Self.experiment, in: dir)
+        let r = try NRLHostBinary.run(["compare", experiment, "--engine", "gpu"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--engine takes scalar or lanes"), r.stderr)
+    }
+}
