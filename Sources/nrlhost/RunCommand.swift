@@ -26,6 +26,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Reload the rule script when its file changes (at the next episode boundary).")
     var watch = false
 
+    @Option(help: ArgumentHelp("Train several seeds, e.g. --seeds 1-16 or 1,5,9: one run per seed, each written to OUT/seed-N (needs --out); --init-seed, if given, is shared by all.", valueName: "seeds"))
+    var seeds: String?
+
+    @Option(help: "With --seeds: 'lanes' trains runs of native NRL on CartPole several at once in SIMD lanes (NRLHOST_LANES=16|8|4|1 forces the width); 'scalar' trains each alone. Both give the same results.")
+    var engine: String = TrainingEngine.lanes.rawValue
+
     @Option(help: "Folder for episodes.csv (return and length per episode), metrics.csv (what the script logged) and run.json (the full spec and outcome).")
     var out: String?
 
@@ -33,6 +39,7 @@ struct RunCommand: ParsableCommand {
         guard let rule = ruleArgument ?? ruleOption else {
             throw ValidationError("name a rule: nrlhost run scripts/nrl.lua, or nrlhost run --rule nrl --env cartpole")
         }
+        if let seeds { return try runSeeds(seeds, rule: rule) }
         let events = ScriptEventDisplay()
         // Reloads are shown and recorded in run.json (the folder is made once the spec is known).
         let record = Locked<RunDirectory?>(nil)

@@ -6,6 +6,7 @@ public struct LaneRunOutcome: Sendable {
     public var finalPerformance: Double?
     /// The weights after the last episode, in `LayerMatrices` order.
     public var finalWeights: [Float]
-    /// Why the run stopped early (the trainer would have thrown it after recording that episode).
-    public var error: TrainingError?
+    /// Why the run stopped early: what the trainer would have thrown (after recording that episode),
+    /// or, on the single-run path, any error of the run (a script's, a session's).
+    public var error: (any Error)?
 }

@@ -74,22 +74,27 @@ public struct LaneSweep {
         guard let plugins else { throw UsageError("lane width 1 runs the single-run path, which needs the plugins") }
         while !shouldStop(), let r = queue.take() {
             onStart(r)
-            let session = try Session(spec: queue.specs[r], plugins: plugins)
-            let trainer = Trainer(session: session)
-            trainer.shouldStop = shouldStop
             var outcome = LaneRunOutcome(episodesCompleted: 0, steps: 0, finalPerformance: nil, finalWeights: [], error: nil)
+            var recent = RecentReturns(capacity: 50)
             do {
+                let session = try Session(spec: queue.specs[r], plugins: plugins)
+                let trainer = Trainer(session: session)
+                trainer.shouldStop = shouldStop
+                defer {
+                    outcome.finalWeights = Array(UnsafeBufferPointer(start: session.network.weights.values,
+                                                                     count: session.network.weights.count))
+                }
                 let summary = try trainer.run { record in
                     outcome.episodesCompleted = record.episode
                     outcome.steps += record.length
+                    recent.add(record.totalReward)
                     onEpisode(r, record)
                 }
-                outcome.finalPerformance = summary.finalPerformance
                 if summary.interrupted { return }
-            } catch let error as TrainingError {
+            } catch {
                 outcome.error = error
             }
-            outcome.finalWeights = Array(UnsafeBufferPointer(start: session.network.weights.values, count: session.network.weights.count))
+            outcome.finalPerformance = recent.mean
             onFinish(r, outcome)
         }
     }

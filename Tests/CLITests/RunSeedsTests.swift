@@ -1,0 +1,43 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `nrlhost run … --seeds`: one folder per seed, each exactly what `nrlhost run --seed N` writes,
+/// whether the seeds trained in SIMD lanes or one by one.
+final class RunSeedsTests: XCTestCase {
+    var dir: URL!
+
+    override func setUp() { dir = temporaryFolder() }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    func episodes(_ folder: URL) throws -> String {
+        try String(contentsOf: folder.appendingPathComponent("episodes.csv"), encoding: .utf8)
+    }
+
+    func testEverySeedsFolderIsWhatASingleRunWrites() throws {
+        let lanes = dir.appendingPathComponent("lanes"), scalar = dir.appendingPathComponent("scalar")
+        let a = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--episodes", "40", "--seeds", "1-18", "--out", lanes.path])
+        XCTAssertEqual(a.status, 0, a.output)
+        let b = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--episodes", "40", "--seeds", "1-18",
+                                       "--engine", "scalar", "--out", scalar.path])
+        XCTAssertEqual(b.status, 0, b.output)
+        for seed in [1, 7, 18] {
+            let single = dir.appendingPathComponent("single-\(seed)")
+            let r = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--episodes", "40", "--seed", "\(seed)", "--out", single.path])
+            XCTAssertEqual(r.status, 0, r.output)
+            let expected = try episodes(single)
+            XCTAssertEqual(expected.split(separator: "\n").count, 41)
+            XCTAssertEqual(try episodes(lanes.appendingPathComponent("seed-\(seed)")), expected, "seed \(seed) in lanes")
+            XCTAssertEqual(try episodes(scalar.appendingPathComponent("seed-\(seed)")), expected, "seed \(seed) alone")
+        }
+    }
+
+    func testSeedsNeedAFolderAndAValidList() throws {
+        let noOut = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--seeds", "1-3"])
+        XCTAssertNotEqual(noOut.status, 0)
+        XCTAssertTrue(noOut.stderr.contains("--out"), noOut.stderr)
+        let bad = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--seeds", "5-1", "--out", dir.path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--seeds takes"), bad.stderr)
+    }
+}
