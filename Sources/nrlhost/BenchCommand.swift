@@ -32,6 +32,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Lane widths to measure beside the CPU's own (16, 8, 4).")
     var widths: [Int] = []
 
+    @Option(name: .customLong("lane-episodes"), help: "Lanes rows: 16 runs per thread of this many episodes each, the same work at every width (0: run for --seconds instead).")
+    var laneEpisodes: Int = 300
+
     @Option(help: "Folder holding the Lua twins (rules/nrl.lua, rules/rmhl.lua, rules/bp.lua) and envs/cartpole.lua.")
     var scripts: String = "scripts"
 
@@ -103,7 +106,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// NRL on CartPole: the single-run path and the lanes engine (the CPU's width and any --widths),
-    /// on one thread (ns per env step per core) and on every core (steps/s of the machine).
+    /// on one thread (ns per env step per core) and on every core (steps/s of the machine); by default
+    /// the same 16 runs × --lane-episodes episodes per thread at every width.
     /// Each measured --rounds times in turn; the fastest round counts.
     private func measureLanes(plugins: Plugins, record: (BenchmarkResult) -> Void) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -114,7 +118,7 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<rounds {
             for (i, (width, threads)) in configurations.enumerated() {
                 let r = try Benchmark.lanes(rule: "nrl", environment: "cartpole", plugins: plugins, width: width,
-                                            threads: threads, seconds: seconds)
+                                            threads: threads, seconds: seconds, episodes: laneEpisodes > 0 ? laneEpisodes : nil)
                 if best[i].map({ r.nanosecondsPerStep < $0.nanosecondsPerStep }) ?? true { best[i] = r }
             }
         }
@@ -131,7 +135,7 @@ struct BenchCommand: ParsableCommand {
         let shape = r.shape.padding(toLength: 10, withPad: " ", startingAt: 0)
         let base = r.threads == nil ? "native" : "scalar"
         let ratio = r.relativeToNative.map { String(format: "   %.3f× \(base)", $0) } ?? ""
-        // Lanes rows: ns per env step per core; steps/s of the whole machine (all its threads).
+        // Lanes rows: ns per env step per core (CPU time); steps/s of the whole machine (wall clock, all threads).
         let perSecond = r.machineStepsPerSecond ?? r.stepsPerSecond
         print(name + shape + String(format: "%10.1f ns/step %12.0f steps/s", r.nanosecondsPerStep, perSecond) + ratio)
     }

@@ -111,34 +111,47 @@ public enum Benchmark {
 extension Benchmark {
     /// Training in SIMD lanes (`LaneSweep`) at the paper's settings: `width` runs per thread (seeds 1, 2, …)
     /// on `threads` threads for `seconds`. `steps` counts the env steps of finished episodes of all runs;
-    /// `nanosecondsPerStep` is per core (wall time × threads / steps), `stepsPerSecond` for the machine.
+    /// `seconds` is the CPU time of the process (all threads), so `nanosecondsPerStep` is per core and does
+    /// not count time the threads waited for a core another program held; `machineStepsPerSecond` is
+    /// steps over wall-clock time.
+    /// With `episodes`, the work is fixed instead: 16 runs per thread (seeds 1, 2, …) of `episodes` episodes
+    /// each, whatever the width — every width then takes the very same steps.
     public static func lanes(rule: String, environment: String, plugins: Plugins, width: Int, threads: Int,
-                             seconds: Double) throws -> BenchmarkResult {
+                             seconds: Double, episodes: Int? = nil) throws -> BenchmarkResult {
         let template = try RunRequest(rule: rule, environment: environment, seed: 1).resolve(in: plugins)
         let info = try plugins.environments.registration(environment).info
         let shape = NetworkShape(inputs: info.observationSize, hidden: template.hidden, layers: template.layers, outputs: info.actionCount)
-        let runs = max(1, width) * threads
+        let runs = (episodes == nil ? max(1, width) : 16) * threads
         let specs = (0..<runs).map { i -> RunSpec in
             var spec = template
             spec.seed = UInt64(1 + i)
             spec.initSeed = spec.seed
-            spec.episodes = Int.max / 2
+            spec.episodes = episodes ?? Int.max / 2
             return spec
         }
         let steps = Locked(0)
+        let cpuStart = processCPUSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         let budget = UInt64(seconds * 1e9)
         try LaneSweep(specs: specs, width: width, threads: threads, plugins: plugins).run(
             onEpisode: { _, record in steps.withValue { $0 += record.length } },
             onFinish: { _, _ in },
-            shouldStop: { DispatchTime.now().uptimeNanoseconds - start >= budget })
+            shouldStop: { episodes == nil && DispatchTime.now().uptimeNanoseconds - start >= budget })
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpu = processCPUSeconds() - cpuStart
         let label = width == 1 ? "scalar" : "\(width) lanes"
         var result = BenchmarkResult(name: "\(rule) on \(environment), \(label) ×\(threads)", environment: environment,
                                      rule: rule, shape: shape.description,
-                                     steps: steps.withValue { $0 }, seconds: wall * Double(threads))
+                                     steps: steps.withValue { $0 }, seconds: cpu)
         result.threads = threads
         result.wallSeconds = wall
         return result
     }
+}
+
+/// CPU seconds this process has used, all threads together.
+private func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
