@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("lanes-only"), help: "Only the lanes rows: NRL on CartPole trained alone and in SIMD lanes.")
     var lanesOnly = false
 
-    @Option(help: "Lane widths to measure beside the CPU's own (16, 8, 4).")
+    @Option(help: "Lane widths to measure beside the default (16, 8, 4).")
     var widths: [Int] = []
 
     @Option(name: .customLong("lane-episodes"), help: "Lanes rows: 16 runs per thread of this many episodes each, the same work at every width (0: run for --seconds instead).")
@@ -105,15 +105,16 @@ struct BenchCommand: ParsableCommand {
         print(String(decoding: try encoder.encode(results), as: UTF8.self))
     }
 
-    /// NRL on CartPole: the single-run path and the lanes engine (the CPU's width and any --widths),
+    /// NRL on CartPole: the single-run path and the lanes engine (the default width and any --widths),
     /// on one thread (ns per env step per core) and on every core (steps/s of the machine); by default
     /// the same 16 runs × --lane-episodes episodes per thread at every width.
     /// Each measured --rounds times in turn; the fastest round counts.
     private func measureLanes(plugins: Plugins, record: (BenchmarkResult) -> Void) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let widths = [1, LaneWidthChoice.cpuWidth] + self.widths.filter { $0 != 1 && $0 != LaneWidthChoice.cpuWidth && LaneWidthChoice.supported.contains($0) }
+        let lanes = LaneWidthChoice.width()
+        let widths = [1, lanes] + self.widths.filter { $0 != 1 && $0 != lanes && LaneWidthChoice.supported.contains($0) }
         var configurations = widths.map { ($0, 1) }
-        if cores > 1 { configurations += [(1, cores), (LaneWidthChoice.cpuWidth, cores)] }
+        if cores > 1 { configurations += [(1, cores), (lanes, cores)] }
         var best = [BenchmarkResult?](repeating: nil, count: configurations.count)
         for _ in 0..<rounds {
             for (i, (width, threads)) in configurations.enumerated() {

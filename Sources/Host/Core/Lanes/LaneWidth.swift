@@ -37,7 +37,7 @@ public enum FourLanes: LaneWidth {
 }
 
 /// The lane width a sweep uses: forced by NRLHOST_LANES (16, 8, 4, or 1 for the single-run path),
-/// otherwise chosen from the CPU (16 with AVX-512, 8 with AVX2, else 4).
+/// otherwise `defaultWidth`.
 public enum LaneWidthChoice {
     public static let supported = [16, 8, 4, 1]
 
@@ -45,10 +45,17 @@ public enum LaneWidthChoice {
     public static func width(forced: Int? = nil) -> Int {
         if let forced, supported.contains(forced) { return forced }
         if let text = ProcessInfo.processInfo.environment["NRLHOST_LANES"], let n = Int(text), supported.contains(n) { return n }
-        return cpuWidth
+        return defaultWidth
     }
 
-    /// 16 when the CPU has AVX-512F, 8 with AVX2, 4 otherwise (SSE2 and NEON both hold 4 floats).
+    /// 8. The package is compiled for the baseline instruction set (SSE2 on x86-64; per-target flags for
+    /// AVX-512 would bar NRLCore from being a package dependency), so a SIMD16<Float> is four 128-bit
+    /// operations whatever the CPU: measured on a Zen 4 (AVX-512), 8 lanes cost 0.80× the single-run
+    /// path per step and 16 lanes 1.05× (`nrlhost bench --lanes-only --widths 8 --widths 4`).
+    /// Choose from `cpuWidth` once kernels compiled for AVX-512 and AVX2 exist.
+    public static let defaultWidth = 8
+
+    /// 16 when the CPU has AVX-512F, 8 with AVX2, 4 otherwise: what the CPU could use.
     public static let cpuWidth: Int = {
         #if os(Linux) && arch(x86_64)
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
