@@ -9,10 +9,11 @@ final class LanesTests: XCTestCase {
 
     /// 24 seeds (more than 16 lanes, so lanes take a second run from the queue) with episode counts that
     /// differ, so that runs end at different steps too.
-    func specs(rule: String = "nrl", environment: String = "cartpole", settings: [String] = []) throws -> [RunSpec] {
-        try (0..<24).map { i in
+    func specs(rule: String = "nrl", environment: String = "cartpole", hidden: Int? = nil, layers: Int? = nil,
+               settings: [String] = [], count: Int = 24) throws -> [RunSpec] {
+        try (0..<count).map { i in
             try RunRequest(rule: rule, environment: environment, episodes: 100 + (i % 5) * 10, seed: UInt64(7 + i),
-                           settings: settings).resolve(in: plugins)
+                           hidden: hidden, layers: layers, settings: settings).resolve(in: plugins)
         }
     }
 
@@ -76,6 +77,17 @@ final class LanesTests: XCTestCase {
         // Another learning rate, noise, reward-average rate and step scaling: still the single run's bits.
         let specs = try specs(settings: ["lr=0.1", "sigma=0.01", "gamma=0.5", "scaling=fan_out"])
         assertSame(try single(specs), try lanes(specs, width: 8), "width 8, other parameters")
+    }
+
+    func testEveryNetworkShapeGivesTheSingleRunsBits() throws {
+        // Fan-ins that take every branch of Kernels.dot's order: 8-wide chunks only (32), chunks and a 4-wide
+        // step (12), chunks, a 4-wide step and a scalar tail (13), the 4-wide step alone (4), the tail alone (3);
+        // and deep networks (the paper's depth figures).
+        for (hidden, layers) in [(32, 3), (12, 2), (13, 1), (3, 2), (64, 3)] {
+            let specs = try specs(hidden: hidden, layers: layers, count: 10)
+            XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
+            assertSame(try single(specs), try lanes(specs, width: 8), "\(layers)×\(hidden), 8 lanes")
+        }
     }
 
     func testRunsTheLanesEngineDoesNotComputeAreLeftToTheSingleRunPath() throws {
