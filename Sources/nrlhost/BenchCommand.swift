@@ -35,6 +35,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("lane-episodes"), help: "Lanes rows: 16 runs per thread of this many episodes each, the same work at every width (0: run for --seconds instead).")
     var laneEpisodes: Int = 300
 
+    @Option(help: "Folder holding the C yardsticks nrl_cartpole.c and nrl_lanes.c: with --lanes-only they are compiled (cc -O3 -march=native) and run beside the lanes rows. Default: ../shared/bench when it exists.")
+    var yardsticks: String?
+
+    @Option(name: .customLong("yardstick-episodes"), help: "Episodes per run of the C yardsticks.")
+    var yardstickEpisodes: Int = 5000
+
     @Option(help: "Folder holding the Lua twins (rules/nrl.lua, rules/rmhl.lua, rules/bp.lua) and envs/cartpole.lua.")
     var scripts: String = "scripts"
 
@@ -61,7 +67,10 @@ struct BenchCommand: ParsableCommand {
             return (rule, twin)
         }
         try measureLanes(plugins: plugins, record: record)
-        if lanesOnly { return try printJSON(results) }
+        if lanesOnly {
+            if !json { try runYardsticks() }
+            return try printJSON(results)
+        }
         if twins.isEmpty && !json { print("(no Lua twins under \(scripts)/rules: run from the repository or pass --scripts)") }
         /// Native and twin measured in turn, `rounds` times each; the fastest of each is recorded.
         func pair(native: () throws -> BenchmarkResult, twin: (() throws -> BenchmarkResult)?) throws {
@@ -96,6 +105,52 @@ struct BenchCommand: ParsableCommand {
             }
         }
         try printJSON(results)
+    }
+
+    /// The C yardsticks of ../shared/bench, built and run now so that they share the machine's state with
+    /// the rows above: the plain single-run loop and the lanes prototype (not bit-identical with a single run).
+    private func runYardsticks() throws {
+        let folder = yardsticks ?? "../shared/bench"
+        let sources = ["nrl_cartpole.c", "nrl_lanes.c"].map { "\(folder)/\($0)" }
+        guard sources.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
+            if yardsticks != nil { throw ValidationError("no nrl_cartpole.c and nrl_lanes.c in \(folder)") }
+            return
+        }
+        let build = FileManager.default.temporaryDirectory.appendingPathComponent("nrlhost-yardsticks-\(getpid())")
+        try FileManager.default.createDirectory(at: build, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: build) }
+        func shell(_ arguments: [String]) throws -> String? {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+        }
+        func number(_ key: String, in json: String) -> Double? {
+            guard let range = json.range(of: "\"\(key)\":") else { return nil }
+            return Double(json[range.upperBound...].prefix { "0123456789.eE+-".contains($0) })
+        }
+        let plain = build.appendingPathComponent("nrl_c").path, lanes = build.appendingPathComponent("nrl_lanes").path
+        let episodes = "\(max(1, yardstickEpisodes))"
+        if try shell(["cc", "-O3", "-march=native", sources[0], "-lm", "-o", plain]) != nil,
+           let out = try shell([plain, episodes, "2", "64"]), let ns = number("ns_per_step", in: out) {
+            print("C yardstick nrl_cartpole.c".padding(toLength: 34, withPad: " ", startingAt: 0) + "4-64-2    "
+                  + String(format: "%10.1f ns/step   (%@ episodes, one run)", ns, episodes))
+        } else {
+            print("C yardstick nrl_cartpole.c: could not be built or run with cc")
+        }
+        if try shell(["cc", "-O3", "-march=native", sources[1], "-lm", "-lpthread", "-o", lanes]) != nil,
+           let out = try shell([lanes, episodes, "0", "1", "32", "16"]), let ns = number("ns_per_lane_step_core", in: out) {
+            print("C prototype nrl_lanes.c".padding(toLength: 34, withPad: " ", startingAt: 0) + "4-64-2    "
+                  + String(format: "%10.1f ns/step   (%@ episodes, 16 runs; not bit-identical)", ns, episodes))
+        } else {
+            print("C prototype nrl_lanes.c: could not be built or run with cc")
+        }
     }
 
     private func printJSON(_ results: [BenchmarkResult]) throws {
