@@ -59,7 +59,8 @@ def make(spec):
         env = neurogym.make(ident, **kwargs)
     else:
         try:
-            gym.spec(ident)
+            if ":" not in ident:  # "module:ID" imports module, which registers ID
+                gym.spec(ident)
         except Exception:
             import neurogym  # registers NeuroGym's tasks with Gymnasium
         env = gym.make(ident, **kwargs)
