@@ -32,8 +32,10 @@ def read_exact(n):
 
 def send(code, payload):
     data = struct.pack("<BI", code, len(payload)) + payload
-    while data:
-        data = data[os.write(OUT, data):]
+    n = os.write(OUT, data)
+    while n < len(data):
+        data = data[n:]
+        n = os.write(OUT, data)
 
 package_dir = None
 def fail(exc):
@@ -46,12 +48,15 @@ def fail(exc):
     send(1, json.dumps({"type": type(exc).__name__, "message": str(exc),
                         "file": frame.filename if frame else "", "line": frame.lineno if frame else 0}).encode())
 
-env = None; obs_size = 0; one_hot = None; action_start = 0; np = None; to_f32 = None
+env = None; trial_env = False; obs_size = 0; one_hot = None; action_start = 0; np = None; to_f32 = None
 
 def make(spec):
     global env, obs_size, one_hot, action_start, np, to_f32, package_dir
     import numpy
     np = numpy
+    # Gymnasium 0.29.1's Acrobot spells float64 `np.float_`, which NumPy 2 removed: the same type.
+    if not hasattr(numpy, "float_"):
+        numpy.float_ = numpy.float64
     import gymnasium as gym
     family, ident, kwargs = spec["family"], spec["id"], spec.get("kwargs", {})
     if family == "neurogym":
@@ -83,7 +88,8 @@ def make(spec):
         raise TypeError("observation space %r is neither Box nor Discrete (nrlhost takes those two)" % (o,))
     if "action_seed" in spec:
         a.seed(int(spec["action_seed"]))
-    continuing = any(c.__name__ == "TrialEnv" and c.__module__.startswith("neurogym")
+    global trial_env
+    continuing = trial_env = any(c.__name__ == "TrialEnv" and c.__module__.startswith("neurogym")
                      for c in type(env.unwrapped).__mro__)
     max_steps = env.spec.max_episode_steps if env.spec is not None else None
     return {"observation_size": obs_size, "observation": kind, "actions": int(a.n), "continuing": continuing,
@@ -118,16 +124,33 @@ def bench(payload):
             env.reset(); resets += 1
     return struct.pack("<dI", (time.perf_counter_ns() - t) / 1e9, resets)
 
+HEADER = struct.Struct("<BI"); ACTION = struct.Struct("<I")
+pending = b""
 while True:
-    code, length = struct.unpack("<BI", read_exact(5))
+    # One read usually holds a whole request (a step's is 9 bytes).
+    while len(pending) < 5:
+        more = os.read(IN, 65536)
+        if not more:
+            os._exit(0)  # stdin closed: the parent is gone
+        pending += more
+    code, length = HEADER.unpack_from(pending)
     if length > MAX:
         os._exit(3)
-    payload = read_exact(length) if length else b""
+    while len(pending) < 5 + length:
+        more = os.read(IN, max(65536, 5 + length - len(pending)))
+        if not more:
+            os._exit(0)
+        pending += more
+    payload = pending[5:5 + length]
+    pending = pending[5 + length:]
     try:
         if code == 3:
-            send(0, step(struct.unpack("<I", payload)[0]))
+            send(0, step(ACTION.unpack(payload)[0]))
         elif code == 2:
             has_seed, seed = struct.unpack("<BQ", payload)
+            if has_seed and trial_env:
+                # NeuroGym draws trials from its own RandomState, which reset(seed=) leaves alone.
+                env.unwrapped.seed(int(seed) % (1 << 32))
             obs, info = env.reset(seed=int(seed) if has_seed else None)
             send(0, encode(obs))
         elif code == 1:
