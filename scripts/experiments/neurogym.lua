@@ -21,7 +21,7 @@
 --   nrl η = 5e-2 σ = 1e-3, rmhl η = 5e-2 σ = 1e-3; np its defaults.
 --
 -- Trial/episode counts keep the whole file at about 10 minutes on 2 cores through the worker
--- (≈ 10⁷ steps at ≈ 20–30 µs a step, plus ≈ 3 s per run to import neurogym): trials per task are in
+-- (≈ 1.5·10⁷ steps at ≈ 20–30 µs a step, plus ≈ 3 s per run to import neurogym): trials per task are in
 -- `episodes` below, with the steps they take (measured with a random policy at the default dt = 100 ms).
 local seeds = { 1, 2, 3, 4, 5 }
 
@@ -33,12 +33,16 @@ return experiment {
     ["neurogym:GoNogo-v0"] = 3000,                          -- 12 steps a trial:  36k steps
     ["neurogym:DelayMatchSample-v0"] = 4000,                -- 24.5 steps a trial: 98k steps
     ["neurogym:ContextDecisionMaking-v0"] = 4000,           -- 19 steps a trial:  77k steps
-    ["neurogym:Reaching1DWithSelfDistraction-v0"] = 3000,   -- 10 steps a trial:  30k steps
+    ["neurogym:Reaching1DWithSelfDistraction-v0"] = 1000,   -- 300 steps a trial: 300k steps (the paper's 1,000 trials)
     ["gym:MountainCar-v0"] = 500,                           -- 200 steps an episode (the TimeLimit): 100k steps
     ["gym:FrozenLake-v1"] = 3000,                           -- 8 steps (random) to 100 (the TimeLimit): ≤ 300k
   },
   groups = {
     { name = "neurogym", hidden = 128,
+      -- Reaching with self-distraction in the paper's Reaching configuration (dt = 10 ms, no fixation, a
+      -- 3,000 ms reach: 300-step trials), so that it compares with the paper's Reaching1D; at its default
+      -- (dt = 100, 5 reach steps of 0.05 rad) the policy can hardly move the reward.
+      env_params = { ["neurogym:Reaching1DWithSelfDistraction-v0"] = { dt = 10, timing = '{"fixation": 0, "reach": 3000}' } },
       envs = { "neurogym:PerceptualDecisionMaking-v0", "neurogym:GoNogo-v0", "neurogym:DelayMatchSample-v0",
                "neurogym:ContextDecisionMaking-v0", "neurogym:Reaching1DWithSelfDistraction-v0" },
       rules = {
