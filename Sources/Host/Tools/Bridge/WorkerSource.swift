@@ -1,0 +1,147 @@
+/// The Python worker nrlhost starts with `python -u -c WorkerSource.text <parent pid>`: embedded, so the
+/// binary never has to find a file beside it. The protocol is in docs/bridge.md and PythonWorker.swift.
+enum WorkerSource {
+    static let text = #"""
+# nrlhost's Python worker: one Gymnasium/NeuroGym environment, spoken to over stdin/stdout in frames
+# (docs/bridge.md): u8 code, u32 length (little-endian), payload. Started by nrlhost with `python -u -c`.
+import os, sys, struct, json, signal, traceback
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is nrlhost's to handle; the worker ends when its pipe closes
+if sys.platform.startswith("linux"):
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except Exception:
+        pass
+    if len(sys.argv) > 1 and os.getppid() != int(sys.argv[1]):
+        os._exit(0)  # the parent died before the death signal was armed
+# The protocol keeps fds 0 and 1 for itself; anything the task prints goes to stderr.
+IN = os.dup(0); OUT = os.dup(1)
+os.dup2(2, 1)
+_null = os.open(os.devnull, os.O_RDONLY); os.dup2(_null, 0); os.close(_null)
+sys.stdout = sys.stderr
+MAX = 16 << 20
+
+def read_exact(n):
+    chunks = []
+    while n:
+        b = os.read(IN, n)
+        if not b:
+            os._exit(0)  # stdin closed: the parent is gone
+        chunks.append(b); n -= len(b)
+    return b"".join(chunks)
+
+def send(code, payload):
+    data = struct.pack("<BI", code, len(payload)) + payload
+    while data:
+        data = data[os.write(OUT, data):]
+
+package_dir = None
+def fail(exc):
+    tb = traceback.extract_tb(exc.__traceback__)
+    frame = tb[-1] if tb else None
+    if package_dir:
+        own = [f for f in tb if os.path.abspath(f.filename).startswith(package_dir)]
+        if own:
+            frame = own[-1]
+    send(1, json.dumps({"type": type(exc).__name__, "message": str(exc),
+                        "file": frame.filename if frame else "", "line": frame.lineno if frame else 0}).encode())
+
+env = None; obs_size = 0; one_hot = None; action_start = 0; np = None; to_f32 = None
+
+def make(spec):
+    global env, obs_size, one_hot, action_start, np, to_f32, package_dir
+    import numpy
+    np = numpy
+    import gymnasium as gym
+    family, ident, kwargs = spec["family"], spec["id"], spec.get("kwargs", {})
+    if family == "neurogym":
+        import neurogym
+        env = neurogym.make(ident, **kwargs)
+    else:
+        try:
+            if ":" not in ident:  # "module:ID" imports module, which registers ID
+                gym.spec(ident)
+        except Exception:
+            import neurogym  # registers NeuroGym's tasks with Gymnasium
+        env = gym.make(ident, **kwargs)
+    mod = sys.modules.get(type(env.unwrapped).__module__)
+    if mod is not None and getattr(mod, "__file__", None):
+        top = sys.modules.get(type(env.unwrapped).__module__.split(".")[0])
+        package_dir = os.path.dirname(os.path.abspath(getattr(top, "__file__", None) or mod.__file__))
+    a = env.action_space
+    if not isinstance(a, gym.spaces.Discrete):
+        raise TypeError("action space %r is not Discrete (nrlhost takes Discrete actions only)" % (a,))
+    action_start = int(a.start)
+    o = env.observation_space
+    if isinstance(o, gym.spaces.Box):
+        obs_size = int(np.prod(o.shape)) if o.shape else 1
+        kind = "box"
+    elif isinstance(o, gym.spaces.Discrete):
+        obs_size = int(o.n); one_hot = (int(o.start), np.zeros(obs_size, dtype=np.float32))
+        kind = "discrete"
+    else:
+        raise TypeError("observation space %r is neither Box nor Discrete (nrlhost takes those two)" % (o,))
+    if "action_seed" in spec:
+        a.seed(int(spec["action_seed"]))
+    continuing = any(c.__name__ == "TrialEnv" and c.__module__.startswith("neurogym")
+                     for c in type(env.unwrapped).__mro__)
+    max_steps = env.spec.max_episode_steps if env.spec is not None else None
+    return {"observation_size": obs_size, "observation": kind, "actions": int(a.n), "continuing": continuing,
+            "max_episode_steps": max_steps, "reward": "step" if continuing else "episode", "spec": str(env.spec)}
+
+def encode(obs):
+    if one_hot is not None:
+        start, buf = one_hot
+        buf[:] = 0; buf[int(obs) - start] = 1
+        return buf.tobytes()
+    b = np.asarray(obs, dtype=np.float32).tobytes()  # C order: flattened
+    if len(b) != 4 * obs_size:
+        raise ValueError("the observation has %d values, the space says %d" % (len(b) // 4, obs_size))
+    return b
+
+RESULT = struct.Struct("<dB")
+def step(action):
+    obs, reward, terminated, truncated, info = env.step(action + action_start)
+    flags = (1 if terminated else 0) | (2 if truncated else 0) | (4 if info.get("new_trial", False) else 0)
+    return encode(obs) + RESULT.pack(float(reward), flags)
+
+def bench(payload):
+    import time
+    n, seed = struct.unpack("<IQ", payload)
+    rng = np.random.default_rng(seed)
+    actions = rng.integers(0, env.action_space.n, size=n)
+    env.reset(seed=int(seed & ((1 << 63) - 1)))
+    t = time.perf_counter_ns(); resets = 0
+    for k in actions:
+        obs, reward, terminated, truncated, info = env.step(int(k) + action_start)
+        if terminated or truncated:
+            env.reset(); resets += 1
+    return struct.pack("<dI", (time.perf_counter_ns() - t) / 1e9, resets)
+
+while True:
+    code, length = struct.unpack("<BI", read_exact(5))
+    if length > MAX:
+        os._exit(3)
+    payload = read_exact(length) if length else b""
+    try:
+        if code == 3:
+            send(0, step(struct.unpack("<I", payload)[0]))
+        elif code == 2:
+            has_seed, seed = struct.unpack("<BQ", payload)
+            obs, info = env.reset(seed=int(seed) if has_seed else None)
+            send(0, encode(obs))
+        elif code == 1:
+            send(0, json.dumps(make(json.loads(payload))).encode())
+        elif code == 4:
+            try:
+                env.close()
+            finally:
+                os._exit(0)
+        elif code == 5:
+            send(0, bench(payload))
+        else:
+            os._exit(4)
+    except Exception as e:
+        fail(e)
+"""#
+}
