@@ -84,6 +84,19 @@ struct BenchCommand: ParsableCommand {
                          })
             }
         }
+        // The Python bridge: gym:CartPole-v1 stepped through the worker against Gymnasium's own step, timed in the same worker.
+        if let python = try? PythonLocation.find() {
+            var bridged = plugins
+            bridged.addBridgeEnvironments(limits: .standard)
+            let b = try Benchmark.bridge(python: python, plugins: bridged, seconds: seconds)
+            record(b.environment)
+            record(b.python)
+            record(b.training)
+            let overhead = b.environment.nanosecondsPerStep - b.python.nanosecondsPerStep
+            if !json { print(String(format: "bridge overhead per step (bridged env step − Gymnasium's own step): %.1f ns", overhead)) }
+        } else if !json {
+            print("(no Python for gym: tasks, so no bridge figures: run `make python` or set NRLHOST_PYTHON)")
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -92,7 +105,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func printRow(_ r: BenchmarkResult) {
-        let name = r.name.padding(toLength: 26, withPad: " ", startingAt: 0)
+        let name = r.name.padding(toLength: max(26, r.name.count + 1), withPad: " ", startingAt: 0)
         let shape = r.shape.padding(toLength: 10, withPad: " ", startingAt: 0)
         let ratio = r.relativeToNative.map { String(format: "   %.2f× native", $0) } ?? ""
         print(name + shape + String(format: "%10.1f ns/step %12.0f steps/s", r.nanosecondsPerStep, r.stepsPerSecond) + ratio)

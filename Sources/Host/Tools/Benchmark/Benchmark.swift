@@ -94,3 +94,22 @@ public enum Benchmark {
         return result
     }
 }
+
+extension Benchmark {
+    /// A bridged Gymnasium task against Gymnasium itself, in one run: the bridged environment alone
+    /// (random actions, one request and one response per step), Gymnasium's own `step` timed inside
+    /// the same worker over the same number of steps (numpy's random actions), and nrl's training loop
+    /// on the bridged task. The bridge's overhead per step is the first minus the second.
+    public static func bridge(_ name: String = "gym:CartPole-v1", python: String, plugins: Plugins, seconds: Double)
+        throws -> (environment: BenchmarkResult, python: BenchmarkResult, training: BenchmarkResult) {
+        let bridged = try environment(name, plugins: plugins, seconds: seconds)
+        guard let (family, id) = BridgeEnvironments.parse(name) else { throw UsageError("'\(name)' is not gym:ID or neurogym:ID") }
+        let env = try BridgeEnvironment(python: python, family: family, id: id, kwargs: [], random: RandomStream.environment.generator(seed: 1), timeout: 0)
+        let own = try env.pythonStepSeconds(steps: bridged.steps, seed: 1)
+        var inner = BenchmarkResult(name: "\(name) Gymnasium's own step", environment: name, rule: "python", shape: "-",
+                                    steps: bridged.steps, seconds: own.seconds)
+        inner.relativeToNative = nil
+        let trained = try training(rule: "nrl", environment: name, plugins: plugins, seconds: seconds)
+        return (bridged, inner, trained)
+    }
+}

@@ -32,8 +32,10 @@ def read_exact(n):
 
 def send(code, payload):
     data = struct.pack("<BI", code, len(payload)) + payload
-    while data:
-        data = data[os.write(OUT, data):]
+    n = os.write(OUT, data)
+    while n < len(data):
+        data = data[n:]
+        n = os.write(OUT, data)
 
 package_dir = None
 def fail(exc):
@@ -118,14 +120,28 @@ def bench(payload):
             env.reset(); resets += 1
     return struct.pack("<dI", (time.perf_counter_ns() - t) / 1e9, resets)
 
+HEADER = struct.Struct("<BI"); ACTION = struct.Struct("<I")
+pending = b""
 while True:
-    code, length = struct.unpack("<BI", read_exact(5))
+    # One read usually holds a whole request (a step's is 9 bytes).
+    while len(pending) < 5:
+        more = os.read(IN, 65536)
+        if not more:
+            os._exit(0)  # stdin closed: the parent is gone
+        pending += more
+    code, length = HEADER.unpack_from(pending)
     if length > MAX:
         os._exit(3)
-    payload = read_exact(length) if length else b""
+    while len(pending) < 5 + length:
+        more = os.read(IN, max(65536, 5 + length - len(pending)))
+        if not more:
+            os._exit(0)
+        pending += more
+    payload = pending[5:5 + length]
+    pending = pending[5 + length:]
     try:
         if code == 3:
-            send(0, step(struct.unpack("<I", payload)[0]))
+            send(0, step(ACTION.unpack(payload)[0]))
         elif code == 2:
             has_seed, seed = struct.unpack("<BQ", payload)
             obs, info = env.reset(seed=int(seed) if has_seed else None)
