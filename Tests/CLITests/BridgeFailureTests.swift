@@ -136,6 +136,24 @@ final class BridgeFailureTests: XCTestCase {
         XCTAssertFalse(alive(worker), "worker \(worker) outlived its SIGKILLed parent")
     }
 
+    /// The same seed gives the same run through the bridge, for a NeuroGym task (its own RandomState seeded
+    /// too) with keyword arguments, and a Gymnasium one; another seed another run.
+    func testBridgedRunsAreReproducible() throws {
+        func episodes(_ env: String, seed: Int, _ extra: [String] = []) throws -> String {
+            let out = folder.appendingPathComponent("repro-\(UUID().uuidString)")
+            let r = try SpawnedCommand.run(NRLHostBinary.url.path, ["run", "--rule", "nrl", "--env", env, "--seed", "\(seed)", "--episodes", "20",
+                                                                    "--out", out.path] + extra, environment: environment)
+            XCTAssertEqual(r.status, 0, r.output)
+            return try String(contentsOf: out.appendingPathComponent("episodes.csv"), encoding: .utf8)
+        }
+        let kwargs = ["--set", "env.dt=100", "--set", "env.timing={\"fixation\": 200}"]
+        let a = try episodes("neurogym:PerceptualDecisionMaking-v0", seed: 3, kwargs)
+        XCTAssertEqual(a.split(separator: "\n").count, 21)
+        XCTAssertEqual(try episodes("neurogym:PerceptualDecisionMaking-v0", seed: 3, kwargs), a)
+        XCTAssertNotEqual(try episodes("neurogym:PerceptualDecisionMaking-v0", seed: 4, kwargs), a)
+        XCTAssertEqual(try episodes("gym:CartPole-v1", seed: 1), try episodes("gym:CartPole-v1", seed: 1))
+    }
+
     /// Whether `pid` is a live process (not gone, not a zombie), read from /proc.
     func alive(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }

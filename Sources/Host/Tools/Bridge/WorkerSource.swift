@@ -48,7 +48,7 @@ def fail(exc):
     send(1, json.dumps({"type": type(exc).__name__, "message": str(exc),
                         "file": frame.filename if frame else "", "line": frame.lineno if frame else 0}).encode())
 
-env = None; obs_size = 0; one_hot = None; action_start = 0; np = None; to_f32 = None
+env = None; trial_env = False; obs_size = 0; one_hot = None; action_start = 0; np = None; to_f32 = None
 
 def make(spec):
     global env, obs_size, one_hot, action_start, np, to_f32, package_dir
@@ -85,7 +85,8 @@ def make(spec):
         raise TypeError("observation space %r is neither Box nor Discrete (nrlhost takes those two)" % (o,))
     if "action_seed" in spec:
         a.seed(int(spec["action_seed"]))
-    continuing = any(c.__name__ == "TrialEnv" and c.__module__.startswith("neurogym")
+    global trial_env
+    continuing = trial_env = any(c.__name__ == "TrialEnv" and c.__module__.startswith("neurogym")
                      for c in type(env.unwrapped).__mro__)
     max_steps = env.spec.max_episode_steps if env.spec is not None else None
     return {"observation_size": obs_size, "observation": kind, "actions": int(a.n), "continuing": continuing,
@@ -144,6 +145,9 @@ while True:
             send(0, step(ACTION.unpack(payload)[0]))
         elif code == 2:
             has_seed, seed = struct.unpack("<BQ", payload)
+            if has_seed and trial_env:
+                # NeuroGym draws trials from its own RandomState, which reset(seed=) leaves alone.
+                env.unwrapped.seed(int(seed) % (1 << 32))
             obs, info = env.reset(seed=int(seed) if has_seed else None)
             send(0, encode(obs))
         elif code == 1:
