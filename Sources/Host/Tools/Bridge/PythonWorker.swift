@@ -41,6 +41,10 @@ public final class FrameReader {
     private var capacity: Int
     private var start = 0, end = 0
 
+    /// The descriptor's own receive timeout (SO_RCVTIMEO, set by the owner to at most the deadline) bounds
+    /// each read, so no poll(2) is needed before it: one system call per read on the step path.
+    public var readsTimeOut = false
+
     public init(fd: Int32, capacity: Int = 1 << 16) {
         self.fd = fd
         self.capacity = capacity
@@ -81,7 +85,7 @@ public final class FrameReader {
             start = 0
         }
         while end - start < count {
-            if let deadline {
+            if let deadline, !readsTimeOut {
                 let now = DispatchTime.now().uptimeNanoseconds
                 guard now < deadline else { throw FrameError.timedOut }
                 var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -91,7 +95,11 @@ public final class FrameReader {
                 if ready == 0 { continue }  // the deadline check above ends it
             }
             let n = Glibc.read(fd, buffer + end, capacity - end)
-            if n < 0 { if errno == EINTR || errno == EAGAIN { continue }; throw FrameError.io(errno) }
+            if n < 0 {
+                guard errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK else { throw FrameError.io(errno) }
+                if let deadline, DispatchTime.now().uptimeNanoseconds >= deadline { throw FrameError.timedOut }
+                continue
+            }
             if n == 0 { throw FrameError.endOfStream }
             end += n
         }
@@ -159,6 +167,7 @@ public final class PythonWorker {
         socket = pair[0]
         stderrFile = err
         reader = FrameReader(fd: pair[0])
+        reader.readsTimeOut = true
         request = .allocate(byteCount: 64, alignment: 16)
     }
 
@@ -209,7 +218,16 @@ public final class PythonWorker {
         }
     }
 
+    /// The socket's SO_RCVTIMEO, changed only when a call's timeout differs from the last one's.
+    private var receiveTimeout: Double = 0
+
     private func receive(timeout: Double, what: Request) throws -> UnsafeRawBufferPointer {
+        if timeout != receiveTimeout {
+            var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
+            if timeout > 0 && tv.tv_sec == 0 && tv.tv_usec == 0 { tv.tv_usec = 1 }
+            _ = setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            receiveTimeout = timeout
+        }
         let deadline = timeout > 0 ? DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9) : nil
         let frame: (code: UInt8, payload: UnsafeRawBufferPointer)
         do {
