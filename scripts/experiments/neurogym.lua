@@ -42,7 +42,9 @@ return experiment {
       -- Reaching with self-distraction in the paper's Reaching configuration (dt = 10 ms, no fixation, a
       -- 3,000 ms reach: 300-step trials), so that it compares with the paper's Reaching1D; at its default
       -- (dt = 100, 5 reach steps of 0.05 rad) the policy can hardly move the reward.
-      env_params = { ["neurogym:Reaching1DWithSelfDistraction-v0"] = { dt = 10, timing = '{"fixation": 0, "reach": 3000}' } },
+      env_params = {
+        ["neurogym:Reaching1DWithSelfDistraction-v0"] = { dt = 10, timing = '{"fixation": 0, "reach": 3000}' },
+      },
       envs = { "neurogym:PerceptualDecisionMaking-v0", "neurogym:GoNogo-v0", "neurogym:DelayMatchSample-v0",
                "neurogym:ContextDecisionMaking-v0", "neurogym:Reaching1DWithSelfDistraction-v0" },
       rules = {
