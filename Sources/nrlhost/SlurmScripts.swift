@@ -36,14 +36,10 @@ struct SlurmScripts {
             "# Written by nrlhost \(version) (`nrlhost submit`): experiment '\(experimentName)' in \(shards) shards.",
             "# Task K runs shard K of \(shards) into its own store. Rerun one shard (it completes only the runs its",
             "# store lacks): sbatch --array=K \(arrayScriptPath)",
-            "#SBATCH --job-name=nrl-\(experimentName)",
-            "#SBATCH --array=1-\(shards)",
-            "#SBATCH --cpus-per-task=\(cpusPerTask)",
         ]
-        if let time { lines.append("#SBATCH --time=\(time)") }
-        if let partition { lines.append("#SBATCH --partition=\(partition)") }
+        lines += sbatchOptions(job: "nrl-\(experimentName)", array: "1-\(shards)", cpus: cpusPerTask,
+                               output: "\(logsDirectory)/\(experimentName)-%A_%a.out")
         lines += [
-            "#SBATCH --output=\(logsDirectory)/\(experimentName)-%A_%a.out",
             "set -euo pipefail",
             "N=\(shards)",
             "K=${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is a job array}",
@@ -62,19 +58,27 @@ struct SlurmScripts {
             "#!/bin/bash",
             "# Written by nrlhost \(version) (`nrlhost submit`): merges the \(shards) shard stores of experiment '\(experimentName)'.",
             "# Submitted to run after every task of the array succeeded; submit it again by hand after rerunning a shard.",
-            "#SBATCH --job-name=nrl-\(experimentName)-merge",
-            "#SBATCH --cpus-per-task=1",
         ]
-        if let time { lines.append("#SBATCH --time=\(time)") }
-        if let partition { lines.append("#SBATCH --partition=\(partition)") }
+        lines += sbatchOptions(job: "nrl-\(experimentName)-merge", array: nil, cpus: 1,
+                               output: "\(logsDirectory)/\(experimentName)-merge-%j.out")
         lines += [
-            "#SBATCH --output=\(logsDirectory)/\(experimentName)-merge-%j.out",
             "set -euo pipefail",
             "exec \(Self.quoted(nrlhost)) merge \\",
         ]
         lines += (1...shards).map { "    \(Self.quoted(shardStore($0))) \\" }
         lines.append("    -o \(Self.quoted(mergedStore))")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The #SBATCH lines of a script: its name, array, cores, the time and partition the user set, its log.
+    private func sbatchOptions(job: String, array: String?, cpus: Int, output: String) -> [String] {
+        var lines = ["#SBATCH --job-name=\(job)"]
+        if let array { lines.append("#SBATCH --array=\(array)") }
+        lines.append("#SBATCH --cpus-per-task=\(cpus)")
+        if let time { lines.append("#SBATCH --time=\(time)") }
+        if let partition { lines.append("#SBATCH --partition=\(partition)") }
+        lines.append("#SBATCH --output=\(output)")
+        return lines
     }
 
     /// `text` as one bash word: as it is when it needs no quoting, else in single quotes.
