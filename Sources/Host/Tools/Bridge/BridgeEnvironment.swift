@@ -2,7 +2,8 @@ import Foundation
 import NRLCore
 import LuaBridge
 
-/// A Gymnasium or NeuroGym task run in a Python worker (`PythonWorker`), one worker per environment.
+/// A Gymnasium or NeuroGym task run in a Python worker (`PythonWorker`), one environment per worker at a
+/// time; a thread's next environment reuses its worker (`IdleWorkers`).
 ///
 /// Seeds (documented in docs/bridge.md): at MAKE the worker seeds the action space with the first u64
 /// of the run's environment stream masked to 63 bits; every `reset` passes `reset(seed=s)` with the
@@ -28,13 +29,15 @@ public final class BridgeEnvironment: Environment {
         public var max_episode_steps: Int?
         public var reward: String
         public var spec: String?
+        /// Steps go through the shared-memory channel.
+        public var channel: Bool?
     }
 
     /// Starts a worker with `python` and makes `family`'s task `id` with `kwargs` (each value JSON text).
     public init(python: String, family: String, id: String, kwargs: [(String, String)], reward: RewardTiming? = nil,
                 name: String? = nil, random: Xoshiro256, timeout: Double, setupTimeout: Double = 120) throws {
         let label = name ?? "\(family):\(id)"
-        let worker = try PythonWorker(python: python, label: label)
+        let worker = try IdleWorkers.take(python: python, label: label)
         self.worker = worker
         var random = random
         self.timeout = timeout
@@ -56,13 +59,14 @@ public final class BridgeEnvironment: Environment {
             throw BridgeError("\(label): the task's spaces are out of range (observation size \(r.observation_size), \(r.actions) actions)")
         }
         reply = r
+        if r.channel == true { worker.useChannel() }
         observationBytes = 4 * r.observation_size
         let timing = reward ?? (r.reward == "step" ? .immediate : .delayed)
         info = EnvironmentInfo(name: label, observationSize: r.observation_size, actionCount: r.actions, rewardTiming: timing,
                                continuing: r.continuing, maxEpisodeSteps: r.max_episode_steps)
     }
 
-    deinit { worker.close() }
+    deinit { IdleWorkers.giveBack(worker) }
 
     static let seedMask: UInt64 = (1 << 63) - 1
 
@@ -83,13 +87,10 @@ public final class BridgeEnvironment: Environment {
 
     @inline(__always)
     public func step(_ action: Int, observation: UnsafeMutablePointer<Float>) throws -> StepOutcome {
-        let answer = try worker.step(UInt32(truncatingIfNeeded: action), timeout: timeout)
-        guard answer.count == observationBytes + 9 else { throw wrongSize(answer.count, expected: observationBytes + 9, what: "step") }
-        let base = answer.baseAddress!
-        UnsafeMutableRawPointer(observation).copyMemory(from: base, byteCount: observationBytes)
-        let reward = Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: observationBytes, as: UInt64.self)))
-        let flags = base.load(fromByteOffset: observationBytes + 8, as: UInt8.self)
-        return StepOutcome(reward: reward, terminated: flags & 1 != 0, truncated: flags & 2 != 0, trialEnded: flags & 4 != 0)
+        let answer = try worker.step(UInt32(truncatingIfNeeded: action), observationBytes: observationBytes, timeout: timeout)
+        UnsafeMutableRawPointer(observation).copyMemory(from: answer.observation, byteCount: observationBytes)
+        let flags = answer.flags
+        return StepOutcome(reward: answer.reward, terminated: flags & 1 != 0, truncated: flags & 2 != 0, trialEnded: flags & 4 != 0)
     }
 
     private func wrongSize(_ count: Int, expected: Int, what: String) -> BridgeError {
@@ -113,14 +114,7 @@ public final class BridgeEnvironment: Environment {
 
 /// The `gym:ID` and `neurogym:ID` environments: an `EnvironmentProvider` claiming those names.
 public enum BridgeEnvironments {
-    /// "gym:CartPole-v1" → ("gym", "CartPole-v1").
-    public static func parse(_ name: String) -> (family: String, id: String)? {
-        for family in ["gym", "neurogym"] where name.hasPrefix(family + ":") {
-            let id = String(name.dropFirst(family.count + 1))
-            return id.isEmpty ? nil : (family, id)
-        }
-        return nil
-    }
+    public static func parse(_ name: String) -> (family: String, id: String)? { PythonTaskName.parse(name) }
 
     public static func claims(_ name: String) -> Bool { parse(name) != nil }
 
@@ -134,7 +128,7 @@ public enum BridgeEnvironments {
     /// every call within `limits.secondsPerCall` (setting the task up: at least 120 s, for imports).
     public static func provider(python: @escaping @Sendable () throws -> String = { try PythonLocation.find() },
                                 limits: ScriptLimits = .standard) -> EnvironmentProvider {
-        EnvironmentProvider(description: "gym:ID or neurogym:ID (a Gymnasium or NeuroGym task in Python)", claims: claims) { name in
+        EnvironmentProvider(description: PythonTaskName.description, claims: claims) { name in
             guard let (family, id) = parse(name) else { throw UsageError("'\(name)' is not gym:ID or neurogym:ID") }
             _ = try python()  // says `make python` now rather than when the run starts
             let native = try? EnvironmentRegistry.builtin.registration(id)

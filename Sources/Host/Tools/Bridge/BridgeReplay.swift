@@ -55,7 +55,6 @@ public enum BridgeReplay {
         }
         let env = try BridgeEnvironment(python: python, family: family, id: t.envID, kwargs: kwargs,
                                         random: Xoshiro256(seed: 0), timeout: timeout)
-        defer { env.worker.close() }
         let observation = ObservationBuffer(count: env.info.observationSize)
         func differs(_ step: Int, _ field: String, _ want: String, _ got: String) -> Outcome {
             Outcome(name: name, envID: t.envID, steps: t.steps.count,

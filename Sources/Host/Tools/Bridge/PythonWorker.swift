@@ -1,4 +1,5 @@
 import Foundation
+import CWorkerChannel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -111,13 +112,34 @@ public final class FrameReader {
 /// back for messages when it fails. Spawned with posix_spawn; every call has a wall clock (poll(2)),
 /// and a worker past it is killed. The worker dies with nrlhost: it exits when its stdin closes and
 /// it asks Linux for SIGKILL when its parent dies (PR_SET_PDEATHSIG).
+///
+/// Steps go through a shared-memory channel (its fd 3, `CWorkerChannel`) once MAKE says the observation
+/// fits: no system call per step while both sides are awake. Every other request is a socket frame,
+/// announced on the channel.
 public final class PythonWorker {
     public enum Request: UInt8 { case make = 1, reset = 2, step = 3, close = 4, bench = 5 }
+
+    /// How long each side spins before it sleeps, waiting for the other: spinning saves the wake-up
+    /// (10–30 µs on this machine class) when there is a core for each side; with more workers than
+    /// that (`compare -j`), sleeping at once is kinder. Set before workers start.
+    nonisolated(unsafe) public static var spinNanoseconds: Int64 =
+        ProcessInfo.processInfo.activeProcessorCount >= 2 ? 200_000 : 0
+
+    /// Whether steps may use the shared-memory channel (else every step is a socket frame); read at each MAKE.
+    nonisolated(unsafe) public static var stepChannel = true
+
+    /// One step's answer: the observation (valid until the next call), the reward and the flags.
+    public struct StepAnswer {
+        public var observation: UnsafeRawPointer
+        public var reward: Double
+        /// 1 terminated, 2 truncated, 4 a new trial began.
+        public var flags: UInt8
+    }
 
     public let pid: pid_t
     public let python: String
     /// What the messages call it ("gym:CartPole-v1").
-    public let label: String
+    public private(set) var label: String
     private let socket: Int32
     private let stderrFile: Int32
     public let reader: FrameReader
@@ -125,10 +147,24 @@ public final class PythonWorker {
     private let request: UnsafeMutableRawPointer
     private var exited: Int32?
     private var closed = false
+    /// Set once anything went wrong (a Python exception, a timeout, a malformed frame): such a worker is
+    /// never used for another environment.
+    private var failed = false
+    /// Where this environment's part of the stderr file begins (a reused worker's file holds earlier ones).
+    private var stderrStart = 0
+    /// The shared step channel (nil where it could not be made); steps use it once `channelReady`.
+    private let channel: UnsafeMutableRawPointer?
+    private var channelReady = false
+    private var requestNumber: UInt32 = 0
+    private var spin: SpinBudget
 
-    public init(python: String, label: String) throws {
+    public init(python: String, label: String, spinNanoseconds: Int64 = PythonWorker.spinNanoseconds) throws {
         self.python = python
         self.label = label
+        spin = SpinBudget(maximum: spinNanoseconds)
+        let channelFile = nrl_channel_create()
+        channel = channelFile >= 0 ? nrl_channel_map(channelFile) : nil
+        defer { if channelFile >= 0 { Glibc.close(channelFile) } }
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw BridgeError("\(label): cannot make the worker's pipe: \(String(cString: strerror(errno)))")
@@ -143,6 +179,7 @@ public final class PythonWorker {
         posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
         posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
         if err >= 0 { posix_spawn_file_actions_adddup2(&actions, err, 2) }
+        if channel != nil { posix_spawn_file_actions_adddup2(&actions, channelFile, 3) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         var defaults = sigset_t(), empty = sigset_t()
@@ -151,7 +188,7 @@ public final class PythonWorker {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        let words: [String] = [python, "-u", "-c", WorkerSource.text, String(getpid())]
+        let words: [String] = [python, "-u", "-c", WorkerSource.text, String(getpid())] + (channel != nil ? [String(spinNanoseconds)] : [])
         let argv = words.map { strdup($0) } + [nil]
         var child: pid_t = 0
         let status = argv.withUnsafeBufferPointer { posix_spawn(&child, python, &actions, &attributes, $0.baseAddress!, environ) }
@@ -161,6 +198,7 @@ public final class PythonWorker {
         Glibc.close(pair[1])
         guard status == 0 else {
             Glibc.close(pair[0]); if err >= 0 { Glibc.close(err) }
+            if let channel { nrl_channel_unmap(channel) }
             throw BridgeError("\(label): cannot start \(python): \(String(cString: strerror(status)))")
         }
         pid = child
@@ -174,6 +212,30 @@ public final class PythonWorker {
     deinit {
         close()
         request.deallocate()
+        if let channel { nrl_channel_unmap(channel) }
+    }
+
+    /// True when the worker can make another environment: alive, closed by nobody, and nothing went wrong.
+    public var reusable: Bool { !failed && !closed && reap(wait: 0) == nil }
+
+    /// Prepares a reused worker for its next environment, named `label` in messages.
+    func reuse(label: String) {
+        self.label = label
+        channelReady = false
+        if stderrFile >= 0 { stderrStart = Int(lseek(stderrFile, 0, SEEK_END)) }
+    }
+
+    /// Steps go through the shared channel from now on (MAKE said the observation fits it).
+    public func useChannel() { channelReady = channel != nil && Self.stepChannel }
+
+    /// Whether this environment's steps go through the shared-memory channel.
+    public var stepsUseChannel: Bool { channelReady }
+
+    /// Tells the worker, waiting on the channel, that a frame follows on the socket.
+    private func announceFrame() {
+        guard let channel else { return }
+        requestNumber &+= 1
+        nrl_channel_post(channel, requestNumber, 0, 0)
     }
 
     // MARK: Calls
@@ -181,6 +243,7 @@ public final class PythonWorker {
     /// Sends a request whose payload is `payload` and waits up to `timeout` seconds (0: no limit) for
     /// the response; an error response becomes a `BridgeError` naming the Python exception.
     public func call(_ code: Request, payload: UnsafeRawBufferPointer, timeout: Double) throws -> UnsafeRawBufferPointer {
+        announceFrame()
         if payload.count + 5 <= 64 {
             request.storeBytes(of: code.rawValue, as: UInt8.self)
             request.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 1, as: UInt32.self)
@@ -195,15 +258,61 @@ public final class PythonWorker {
         return try receive(timeout: timeout, what: code)
     }
 
-    /// The step request: `u32 action`, written straight into the reused request bytes.
+    /// A step: through the shared channel when it is ready, else the frame `u32 action`, answered by
+    /// `observation bytes, f64 reward, u8 flags`.
     @inline(__always)
-    public func step(_ action: UInt32, timeout: Double) throws -> UnsafeRawBufferPointer {
+    public func step(_ action: UInt32, observationBytes: Int, timeout: Double) throws -> StepAnswer {
+        if channelReady, let channel { return try channelStep(action, channel: channel, timeout: timeout) }
+        announceFrame()
         request.storeBytes(of: Request.step.rawValue, as: UInt8.self)
         request.storeBytes(of: UInt32(4).littleEndian, toByteOffset: 1, as: UInt32.self)
         request.storeBytes(of: action.littleEndian, toByteOffset: 5, as: UInt32.self)
         try send(UnsafeRawBufferPointer(start: request, count: 9))
-        return try receive(timeout: timeout, what: .step)
+        let answer = try receive(timeout: timeout, what: .step)
+        guard answer.count == observationBytes + 9 else {
+            kill()
+            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: a step answer of \(answer.count) bytes, not \(observationBytes + 9); it was killed")
+        }
+        let base = answer.baseAddress!
+        return StepAnswer(observation: base,
+                          reward: Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: observationBytes, as: UInt64.self))),
+                          flags: base.load(fromByteOffset: observationBytes + 8, as: UInt8.self))
     }
+
+    private func channelStep(_ action: UInt32, channel: UnsafeMutableRawPointer, timeout: Double) throws -> StepAnswer {
+        requestNumber &+= 1
+        nrl_channel_post(channel, requestNumber, UInt32(Request.step.rawValue), action)
+        let answered = nrl_channel_await(channel, requestNumber, spin.next(), Self.sleepSlice)
+        spin.record(answeredSpinning: answered == 2)
+        if answered == 0 {
+            // Asleep: between slices, look for a worker that died or ran past the wall clock.
+            let deadline = timeout > 0 ? DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9) : nil
+            while nrl_channel_await(channel, requestNumber, 0, Self.sleepSlice) == 0 {
+                if reap(wait: 0) != nil { throw died() }
+                if let deadline, DispatchTime.now().uptimeNanoseconds >= deadline {
+                    kill()
+                    throw BridgeError("\(label): the Python worker (pid \(pid)) did not answer a step request within \(ProgressFormat.seconds(timeout)) (the per-call wall clock, --max-seconds); it was killed" + stderrTail())
+                }
+            }
+        }
+        let status = channel.load(fromByteOffset: NRL_CHANNEL_STATUS, as: UInt32.self)
+        if status > 1 {
+            kill()
+            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed answer: step status \(status) (0 ok and 1 error exist); it was killed")
+        }
+        guard status == 0 else {
+            // The worker raised: its error frame is on the socket already.
+            _ = try receive(timeout: timeout, what: .step)
+            kill()
+            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: a step failed without an error frame; it was killed")
+        }
+        return StepAnswer(observation: UnsafeRawPointer(channel + NRL_CHANNEL_OBSERVATION),
+                          reward: channel.load(fromByteOffset: NRL_CHANNEL_REWARD, as: Double.self),
+                          flags: UInt8(truncatingIfNeeded: channel.load(fromByteOffset: NRL_CHANNEL_FLAGS, as: UInt32.self)))
+    }
+
+    /// How long the host sleeps at a time while waiting for a step (then checks the worker and the clock).
+    static let sleepSlice: Int64 = 2_000_000
 
     private func send(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
@@ -249,6 +358,7 @@ public final class PythonWorker {
 
     /// The Python exception of an error response: "type: message (file:line)".
     private func pythonError(_ payload: UnsafeRawBufferPointer) -> BridgeError {
+        failed = true
         struct Reply: Decodable { var type: String; var message: String; var file: String?; var line: Int? }
         guard let r = try? JSONDecoder().decode(Reply.self, from: Data(payload)) else {
             kill()
@@ -260,6 +370,7 @@ public final class PythonWorker {
 
     /// The message for a worker that is gone, with how it ended and the end of what it wrote to stderr.
     private func died() -> BridgeError {
+        failed = true
         let how: String
         switch reap(wait: 1.0) {
         case let s? where s & 0x7f == 0: how = "exited with status \((s >> 8) & 0xff)"
@@ -273,8 +384,8 @@ public final class PythonWorker {
     public func stderrTail(limit: Int = 1500) -> String {
         guard stderrFile >= 0 else { return "" }
         let size = Int(lseek(stderrFile, 0, SEEK_END))
-        guard size > 0 else { return "" }
-        let count = min(size, limit)
+        guard size > stderrStart else { return "" }
+        let count = min(size - stderrStart, limit)
         var bytes = [UInt8](repeating: 0, count: count)
         let n = pread(stderrFile, &bytes, count, off_t(size - count))
         guard n > 0 else { return "" }
@@ -301,6 +412,7 @@ public final class PythonWorker {
 
     /// Kills the worker (SIGKILL) and reaps it.
     public func kill() {
+        failed = true
         guard exited == nil else { return }
         _ = Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -313,6 +425,7 @@ public final class PythonWorker {
         guard !closed else { return }
         closed = true
         if exited == nil {
+            announceFrame()
             request.storeBytes(of: Request.close.rawValue, as: UInt8.self)
             request.storeBytes(of: UInt32(0), toByteOffset: 1, as: UInt32.self)
             _ = Glibc.send(socket, request, 5, Int32(MSG_NOSIGNAL))
@@ -325,4 +438,26 @@ public final class PythonWorker {
 
 enum ProgressFormat {
     static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.3g s", s) }
+}
+
+/// How long to spin before sleeping, adapted to how waits end (the worker's loop does the same): an answer
+/// while spinning restores the whole budget; a sleep halves it, down to nothing when the other side keeps
+/// being late (a busy machine, where spinning would only take its core); from nothing, every 32nd wait
+/// tries an eighth of the budget again.
+struct SpinBudget {
+    let maximum: Int64
+    private(set) var current: Int64
+    private var waits: UInt32 = 0
+
+    init(maximum: Int64) { self.maximum = max(0, maximum); current = self.maximum }
+
+    mutating func next() -> Int64 {
+        waits &+= 1
+        return current == 0 && waits % 32 == 0 ? maximum / 8 : current
+    }
+
+    mutating func record(answeredSpinning: Bool) {
+        if answeredSpinning { current = maximum; return }
+        current = current / 2 < maximum / 64 ? 0 : current / 2
+    }
 }

@@ -1,5 +1,6 @@
-/// The Python worker nrlhost starts with `python -u -c WorkerSource.text <parent pid>`: embedded, so the
-/// binary never has to find a file beside it. The protocol is in docs/bridge.md and PythonWorker.swift.
+/// The Python worker nrlhost starts with `python -u -c WorkerSource.text <parent pid> [<spin ns>]`: embedded,
+/// so the binary never has to find a file beside it. The protocol is in docs/bridge.md and PythonWorker.swift;
+/// with a spin time, fd 3 is the shared step channel (Sources/Host/WorkerChannel, whose offsets it repeats).
 enum WorkerSource {
     static let text = #"""
 # nrlhost's Python worker: one Gymnasium/NeuroGym environment, spoken to over stdin/stdout in frames
@@ -48,10 +49,16 @@ def fail(exc):
     send(1, json.dumps({"type": type(exc).__name__, "message": str(exc),
                         "file": frame.filename if frame else "", "line": frame.lineno if frame else 0}).encode())
 
-env = None; trial_env = False; obs_size = 0; one_hot = None; action_start = 0; np = None; to_f32 = None
+env = None; trial_env = False; obs_size = 0; one_hot = None; action_start = 0; np = None
 
 def make(spec):
-    global env, obs_size, one_hot, action_start, np, to_f32, package_dir
+    global env, obs_size, one_hot, action_start, np, package_dir
+    if env is not None:  # a reused worker: the last run's task goes first
+        try:
+            env.close()
+        except Exception:
+            pass
+    env = None; one_hot = None; package_dir = None
     import numpy
     np = numpy
     # Gymnasium 0.29.1's Acrobot spells float64 `np.float_`, which NumPy 2 removed: the same type.
@@ -111,6 +118,76 @@ def step(action):
     flags = (1 if terminated else 0) | (2 if truncated else 0) | (4 if info.get("new_trial", False) else 0)
     return encode(obs) + RESULT.pack(float(reward), flags)
 
+# The step channel: nrlhost bumps REQUEST for every request; a step's action and answer are in shared memory,
+# any other request is a frame on the socket. Each side spins, then sleeps on a futex (x86-64 and arm64 Linux).
+chan = None
+if len(sys.argv) > 2 and sys.platform.startswith("linux"):
+    import mmap, ctypes
+    class _Timespec(ctypes.Structure):
+        _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
+    class Channel:
+        def __init__(self, spin_ns):
+            import platform
+            self.mm = mmap.mmap(3, 1 << 20)
+            self.words = memoryview(self.mm).cast("I")  # REQUEST 0, RESPONSE 1, WORKER_ASLEEP 2, HOST_ASLEEP 3, KIND 4, ACTION 5
+            self.reward = memoryview(self.mm)[24:32].cast("d")
+            self.libc = ctypes.CDLL(None, use_errno=True)
+            self.futex = {"x86_64": 202, "aarch64": 98}.get(platform.machine(), 0)
+            base = ctypes.addressof(ctypes.c_char.from_buffer(self.mm))
+            self.request_address = ctypes.c_void_p(base)
+            self.response_address = ctypes.c_void_p(base + 4)
+            self.slice = _Timespec(0, 50_000_000)  # a sleep ends every 50 ms; the death signal ends the worker
+            self.maximum = self.budget = max(0, spin_ns // 50)  # spins: about 50 ns per check below
+            self.waits = 0
+            self.last = 0
+            self.obs = None
+        def attach(self, size):
+            """Steps go through the channel when the observation fits."""
+            self.obs = None
+            if self.futex and 64 + 4 * size <= len(self.mm):
+                self.obs = np.frombuffer(self.mm, dtype=np.float32, count=size, offset=64)
+            return self.obs is not None
+        def wait(self):
+            # The spin budget adapts as nrlhost's does (SpinBudget in PythonWorker.swift).
+            words, last = self.words, self.last
+            self.waits += 1
+            n = self.maximum // 8 if self.budget == 0 and self.waits % 32 == 0 else self.budget
+            slept = False
+            while words[0] == last:
+                n -= 1
+                if n < 0:
+                    slept = True
+                    words[2] = 1
+                    self.libc.syscall(self.futex, self.request_address, 0, ctypes.c_uint32(last), ctypes.byref(self.slice), None, 0)
+                    words[2] = 0
+            if slept:
+                self.budget = 0 if self.budget // 2 < self.maximum // 64 else self.budget // 2
+            else:
+                self.budget = self.maximum
+            self.last = words[0]
+            return words[4]
+        def step(self):
+            words = self.words
+            try:
+                obs, reward, terminated, truncated, info = env.step(words[5] + action_start)
+                if one_hot is not None:
+                    self.obs[:] = 0; self.obs[int(obs) - one_hot[0]] = 1
+                else:
+                    flat = np.asarray(obs, dtype=np.float32).reshape(-1)
+                    if flat.size != obs_size:
+                        raise ValueError("the observation has %d values, the space says %d" % (flat.size, obs_size))
+                    self.obs[:] = flat
+                self.reward[0] = float(reward)
+                words[9] = (1 if terminated else 0) | (2 if truncated else 0) | (4 if info.get("new_trial", False) else 0)
+                words[8] = 0
+            except Exception as e:
+                fail(e)  # the error frame is on the socket before the answer says so
+                words[8] = 1
+            words[1] = self.last
+            if words[3]:
+                self.libc.syscall(self.futex, self.response_address, 1, 1, None, None, 0)
+    chan = Channel(int(sys.argv[2]))
+
 def bench(payload):
     import time
     n, seed = struct.unpack("<IQ", payload)
@@ -127,6 +204,9 @@ def bench(payload):
 HEADER = struct.Struct("<BI"); ACTION = struct.Struct("<I")
 pending = b""
 while True:
+    if chan is not None and chan.wait() == 3:
+        chan.step()
+        continue
     # One read usually holds a whole request (a step's is 9 bytes).
     while len(pending) < 5:
         more = os.read(IN, 65536)
@@ -154,7 +234,9 @@ while True:
             obs, info = env.reset(seed=int(seed) if has_seed else None)
             send(0, encode(obs))
         elif code == 1:
-            send(0, json.dumps(make(json.loads(payload))).encode())
+            reply = make(json.loads(payload))
+            reply["channel"] = chan is not None and chan.attach(obs_size)
+            send(0, json.dumps(reply).encode())
         elif code == 4:
             try:
                 env.close()
