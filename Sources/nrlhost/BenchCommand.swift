@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Measurements of each twin pair, native and Lua in turn; the fastest counts.")
     var rounds: Int = 3
 
+    @Flag(help: "Only the Python bridge's rows: gym:CartPole-v1 through the worker, Gymnasium's own step timed in it (--rounds times each, in turn), and nrl training on it.")
+    var bridge = false
+
     @Option(help: "Folder holding the Lua twins (rules/nrl.lua, rules/rmhl.lua, rules/bp.lua) and envs/cartpole.lua.")
     var scripts: String = "scripts"
 
@@ -68,7 +71,7 @@ struct BenchCommand: ParsableCommand {
                 record(t)
             }
         }
-        for env in EnvironmentRegistry.builtin.ids {
+        for env in EnvironmentRegistry.builtin.ids where !bridge {
             // The native environment sets the workload (steps in `seconds`); its Lua twin repeats it.
             let steps = try Benchmark.environment(env, plugins: plugins, seconds: seconds).steps
             let luaEnv = "\(scripts)/envs/\(env).lua"
@@ -85,10 +88,12 @@ struct BenchCommand: ParsableCommand {
             }
         }
         // The Python bridge: gym:CartPole-v1 stepped through the worker against Gymnasium's own step, timed in the same worker.
-        if let python = try? PythonLocation.find() {
+        let python: String?
+        do { python = try PythonLocation.find() } catch where !bridge { python = nil }  // --bridge: say why there is none
+        if let python {
             var bridged = plugins
             bridged.addBridgeEnvironments(limits: .standard)
-            let b = try Benchmark.bridge(python: python, plugins: bridged, seconds: seconds)
+            let b = try Benchmark.bridge(python: python, plugins: bridged, seconds: seconds, rounds: rounds)
             record(b.environment)
             record(b.python)
             record(b.training)

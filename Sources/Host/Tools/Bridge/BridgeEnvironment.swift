@@ -77,12 +77,8 @@ public final class BridgeEnvironment: Environment {
 
     /// `reset(seed=seed)` (nil: `reset()`, the task's own generator goes on).
     public func reset(seed: UInt64?, observation: UnsafeMutablePointer<Float>) throws {
-        var payload = [UInt8](repeating: 0, count: 9)
-        payload[0] = seed == nil ? 0 : 1
-        withUnsafeBytes(of: (seed ?? 0).littleEndian) { for k in 0..<8 { payload[1 + k] = $0[k] } }
-        let answer = try payload.withUnsafeBytes { try worker.call(.reset, payload: $0, timeout: timeout) }
-        guard answer.count == observationBytes else { throw wrongSize(answer.count, expected: observationBytes, what: "reset") }
-        UnsafeMutableRawPointer(observation).copyMemory(from: answer.baseAddress!, byteCount: observationBytes)
+        let answer = try worker.reset(seed: seed, observationBytes: observationBytes, timeout: timeout)
+        UnsafeMutableRawPointer(observation).copyMemory(from: answer, byteCount: observationBytes)
     }
 
     @inline(__always)

@@ -279,9 +279,37 @@ public final class PythonWorker {
                           flags: base.load(fromByteOffset: observationBytes + 8, as: UInt8.self))
     }
 
+    /// A reset, `reset(seed=seed)` (nil: `reset()`): through the shared channel when it is ready, else the
+    /// frame `u8 has_seed, u64 seed`, answered by the observation's bytes; the observation, valid until the next call.
+    public func reset(seed: UInt64?, observationBytes: Int, timeout: Double) throws -> UnsafeRawPointer {
+        if channelReady, let channel {
+            channel.storeBytes(of: seed ?? 0, toByteOffset: NRL_CHANNEL_SEED, as: UInt64.self)
+            try channelCall(.reset, seed == nil ? 0 : 1, channel: channel, timeout: timeout)
+            return UnsafeRawPointer(channel + NRL_CHANNEL_OBSERVATION)
+        }
+        var payload = [UInt8](repeating: 0, count: 9)
+        payload[0] = seed == nil ? 0 : 1
+        withUnsafeBytes(of: (seed ?? 0).littleEndian) { for k in 0..<8 { payload[1 + k] = $0[k] } }
+        let answer = try payload.withUnsafeBytes { try call(.reset, payload: $0, timeout: timeout) }
+        guard answer.count == observationBytes else {
+            kill()
+            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: a reset answer of \(answer.count) bytes, not \(observationBytes); it was killed")
+        }
+        return answer.baseAddress!
+    }
+
     private func channelStep(_ action: UInt32, channel: UnsafeMutableRawPointer, timeout: Double) throws -> StepAnswer {
+        try channelCall(.step, action, channel: channel, timeout: timeout)
+        return StepAnswer(observation: UnsafeRawPointer(channel + NRL_CHANNEL_OBSERVATION),
+                          reward: channel.load(fromByteOffset: NRL_CHANNEL_REWARD, as: Double.self),
+                          flags: UInt8(truncatingIfNeeded: channel.load(fromByteOffset: NRL_CHANNEL_FLAGS, as: UInt32.self)))
+    }
+
+    /// Posts a step or reset on the channel and waits for its answer; the worker's exception, death or
+    /// silence past `timeout` seconds becomes a `BridgeError`.
+    private func channelCall(_ what: Request, _ argument: UInt32, channel: UnsafeMutableRawPointer, timeout: Double) throws {
         requestNumber &+= 1
-        nrl_channel_post(channel, requestNumber, UInt32(Request.step.rawValue), action)
+        nrl_channel_post(channel, requestNumber, UInt32(what.rawValue), argument)
         let answered = nrl_channel_await(channel, requestNumber, spin.next(), Self.sleepSlice)
         spin.record(answeredSpinning: answered == 2)
         if answered == 0 {
@@ -291,24 +319,21 @@ public final class PythonWorker {
                 if reap(wait: 0) != nil { throw died() }
                 if let deadline, DispatchTime.now().uptimeNanoseconds >= deadline {
                     kill()
-                    throw BridgeError("\(label): the Python worker (pid \(pid)) did not answer a step request within \(ProgressFormat.seconds(timeout)) (the per-call wall clock, --max-seconds); it was killed" + stderrTail())
+                    throw BridgeError("\(label): the Python worker (pid \(pid)) did not answer a \(what) request within \(ProgressFormat.seconds(timeout)) (the per-call wall clock, --max-seconds); it was killed" + stderrTail())
                 }
             }
         }
         let status = channel.load(fromByteOffset: NRL_CHANNEL_STATUS, as: UInt32.self)
         if status > 1 {
             kill()
-            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed answer: step status \(status) (0 ok and 1 error exist); it was killed")
+            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed answer: \(what) status \(status) (0 ok and 1 error exist); it was killed")
         }
-        guard status == 0 else {
+        if status == 1 {
             // The worker raised: its error frame is on the socket already.
-            _ = try receive(timeout: timeout, what: .step)
+            _ = try receive(timeout: timeout, what: what)
             kill()
-            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: a step failed without an error frame; it was killed")
+            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: a \(what) failed without an error frame; it was killed")
         }
-        return StepAnswer(observation: UnsafeRawPointer(channel + NRL_CHANNEL_OBSERVATION),
-                          reward: channel.load(fromByteOffset: NRL_CHANNEL_REWARD, as: Double.self),
-                          flags: UInt8(truncatingIfNeeded: channel.load(fromByteOffset: NRL_CHANNEL_FLAGS, as: UInt32.self)))
     }
 
     /// How long the host sleeps at a time while waiting for a step (then checks the worker and the clock).

@@ -6,6 +6,10 @@ enum WorkerSource {
 # nrlhost's Python worker: one Gymnasium/NeuroGym environment, spoken to over stdin/stdout in frames
 # (docs/bridge.md): u8 code, u32 length (little-endian), payload. Started by nrlhost with `python -u -c`.
 import os, sys, struct, json, signal, traceback
+# One thread of numeric libraries per worker (numpy's OpenBLAS, torch's OpenMP, which neurogym imports): their
+# idle threads spin, taking the core nrlhost or another worker runs on. An exported value wins.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is nrlhost's to handle; the worker ends when its pipe closes
 if sys.platform.startswith("linux"):
     try:
@@ -112,14 +116,21 @@ def encode(obs):
         raise ValueError("the observation has %d values, the space says %d" % (len(b) // 4, obs_size))
     return b
 
+def reset(has_seed, seed):
+    if has_seed and trial_env:
+        # NeuroGym draws trials from its own RandomState, which reset(seed=) leaves alone.
+        env.unwrapped.seed(int(seed) % (1 << 32))
+    obs, info = env.reset(seed=int(seed) if has_seed else None)
+    return obs
+
 RESULT = struct.Struct("<dB")
 def step(action):
     obs, reward, terminated, truncated, info = env.step(action + action_start)
     flags = (1 if terminated else 0) | (2 if truncated else 0) | (4 if info.get("new_trial", False) else 0)
     return encode(obs) + RESULT.pack(float(reward), flags)
 
-# The step channel: nrlhost bumps REQUEST for every request; a step's action and answer are in shared memory,
-# any other request is a frame on the socket. Each side spins, then sleeps on a futex (x86-64 and arm64 Linux).
+# The step channel: nrlhost bumps REQUEST for every request; a step's or a reset's request and answer are in
+# shared memory, any other request is a frame on the socket. Each side spins, then sleeps on a futex (x86-64 and arm64 Linux).
 chan = None
 if len(sys.argv) > 2 and sys.platform.startswith("linux"):
     import mmap, ctypes
@@ -129,8 +140,10 @@ if len(sys.argv) > 2 and sys.platform.startswith("linux"):
         def __init__(self, spin_ns):
             import platform
             self.mm = mmap.mmap(3, 1 << 20)
-            self.words = memoryview(self.mm).cast("I")  # REQUEST 0, RESPONSE 1, WORKER_ASLEEP 2, HOST_ASLEEP 3, KIND 4, ACTION 5
+            # u32 words: REQUEST 0, RESPONSE 1, WORKER_ASLEEP 2, HOST_ASLEEP 3, KIND 4, ACTION 5, STATUS 8, FLAGS 9
+            self.words = memoryview(self.mm).cast("I")
             self.reward = memoryview(self.mm)[24:32].cast("d")
+            self.seed = memoryview(self.mm)[40:48].cast("Q")
             self.libc = ctypes.CDLL(None, use_errno=True)
             self.futex = {"x86_64": 202, "aarch64": 98}.get(platform.machine(), 0)
             base = ctypes.addressof(ctypes.c_char.from_buffer(self.mm))
@@ -166,19 +179,17 @@ if len(sys.argv) > 2 and sys.platform.startswith("linux"):
                 self.budget = self.maximum
             self.last = words[0]
             return words[4]
-        def step(self):
+        def serve(self, kind):
+            """Answers a step (kind 3) or a reset (kind 2) in shared memory."""
             words = self.words
             try:
-                obs, reward, terminated, truncated, info = env.step(words[5] + action_start)
-                if one_hot is not None:
-                    self.obs[:] = 0; self.obs[int(obs) - one_hot[0]] = 1
+                if kind == 3:
+                    obs, reward, terminated, truncated, info = env.step(words[5] + action_start)
+                    self.put(obs)
+                    self.reward[0] = float(reward)
+                    words[9] = (1 if terminated else 0) | (2 if truncated else 0) | (4 if info.get("new_trial", False) else 0)
                 else:
-                    flat = np.asarray(obs, dtype=np.float32).reshape(-1)
-                    if flat.size != obs_size:
-                        raise ValueError("the observation has %d values, the space says %d" % (flat.size, obs_size))
-                    self.obs[:] = flat
-                self.reward[0] = float(reward)
-                words[9] = (1 if terminated else 0) | (2 if truncated else 0) | (4 if info.get("new_trial", False) else 0)
+                    self.put(reset(words[5] != 0, self.seed[0]))
                 words[8] = 0
             except Exception as e:
                 fail(e)  # the error frame is on the socket before the answer says so
@@ -186,6 +197,16 @@ if len(sys.argv) > 2 and sys.platform.startswith("linux"):
             words[1] = self.last
             if words[3]:
                 self.libc.syscall(self.futex, self.response_address, 1, 1, None, None, 0)
+        def put(self, obs):
+            out = self.obs
+            if one_hot is not None:
+                out[:] = 0; out[int(obs) - one_hot[0]] = 1
+                return
+            if type(obs) is not np.ndarray or obs.ndim != 1:
+                obs = np.asarray(obs, dtype=np.float32).reshape(-1)
+            if obs.shape[0] != obs_size:
+                raise ValueError("the observation has %d values, the space says %d" % (obs.shape[0], obs_size))
+            out[:] = obs  # a float64 observation is rounded to Float32 as astype would
     chan = Channel(int(sys.argv[2]))
 
 def bench(payload):
@@ -204,9 +225,11 @@ def bench(payload):
 HEADER = struct.Struct("<BI"); ACTION = struct.Struct("<I")
 pending = b""
 while True:
-    if chan is not None and chan.wait() == 3:
-        chan.step()
-        continue
+    if chan is not None:
+        kind = chan.wait()
+        if kind:
+            chan.serve(kind)
+            continue
     # One read usually holds a whole request (a step's is 9 bytes).
     while len(pending) < 5:
         more = os.read(IN, 65536)
@@ -228,11 +251,7 @@ while True:
             send(0, step(ACTION.unpack(payload)[0]))
         elif code == 2:
             has_seed, seed = struct.unpack("<BQ", payload)
-            if has_seed and trial_env:
-                # NeuroGym draws trials from its own RandomState, which reset(seed=) leaves alone.
-                env.unwrapped.seed(int(seed) % (1 << 32))
-            obs, info = env.reset(seed=int(seed) if has_seed else None)
-            send(0, encode(obs))
+            send(0, encode(reset(has_seed, seed)))
         elif code == 1:
             reply = make(json.loads(payload))
             reply["channel"] = chan is not None and chan.attach(obs_size)

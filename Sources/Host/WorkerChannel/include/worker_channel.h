@@ -12,11 +12,12 @@ enum {
     NRL_CHANNEL_RESPONSE = 4,       // u32, set to the request's number by the worker when a step is answered
     NRL_CHANNEL_WORKER_ASLEEP = 8,  // u32, 1 while the worker sleeps on REQUEST
     NRL_CHANNEL_HOST_ASLEEP = 12,   // u32, 1 while nrlhost sleeps on RESPONSE
-    NRL_CHANNEL_KIND = 16,          // u32: 3 a step (action below), 0 a frame waits on the socket
-    NRL_CHANNEL_ACTION = 20,        // u32
+    NRL_CHANNEL_KIND = 16,          // u32: 3 a step, 2 a reset, 0 a frame waits on the socket
+    NRL_CHANNEL_ACTION = 20,        // u32: a step's action; a reset's 1 when SEED holds a seed
     NRL_CHANNEL_REWARD = 24,        // f64
     NRL_CHANNEL_STATUS = 32,        // u32: 0 answered, 1 the worker raised (its error frame is on the socket)
     NRL_CHANNEL_FLAGS = 36,         // u32: 1 terminated, 2 truncated, 4 new trial
+    NRL_CHANNEL_SEED = 40,          // u64: a reset's seed
     NRL_CHANNEL_OBSERVATION = 64,   // f32 × observation size
     NRL_CHANNEL_BYTES = 1 << 20     // the region's size; larger observations go over the socket
 };
