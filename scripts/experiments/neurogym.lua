@@ -1,7 +1,7 @@
 -- Results beyond the paper (issue 12): nrl, bp, rmhl and np on NeuroGym and Gymnasium tasks that nrlhost
 -- has no native version of, run in a Python worker (`make python` first, or set NRLHOST_PYTHON).
 --   nrlhost check scripts/experiments/neurogym.lua
---   nrlhost compare scripts/experiments/neurogym.lua                 # 140 runs, ≈ 10 min on 2 cores
+--   nrlhost compare scripts/experiments/neurogym.lua                 # 140 runs, ≈ 5 min on 2 cores
 --   nrlhost report runs/neurogym.sqlite --md beyond-tables.md --svg docs/figures/beyond
 -- What the tasks are and what came out: docs/beyond.md.
 --
@@ -20,8 +20,8 @@
 --   its other delayed task whose return starts at a floor, Acrobot, is used: 1 × 64, bp η = 5e-3,
 --   nrl η = 5e-2 σ = 1e-3, rmhl η = 5e-2 σ = 1e-3; np its defaults.
 --
--- Trial/episode counts keep the whole file at about 10 minutes on 2 cores through the worker
--- (≈ 1.5·10⁷ steps at ≈ 20–30 µs a step, plus ≈ 3 s per run to import neurogym): trials per task are in
+-- Trial/episode counts keep the whole file at about 5 minutes on 2 cores through the worker
+-- (≈ 1.5·10⁷ steps, NeuroGym's own step taking most of each): trials per task are in
 -- `episodes` below, with the steps they take (measured with a random policy at the default dt = 100 ms).
 local seeds = { 1, 2, 3, 4, 5 }
 
