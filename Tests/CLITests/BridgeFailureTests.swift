@@ -26,6 +26,9 @@ final class BridgeFailureTests: XCTestCase {
         def reset(self, seed=None, options=None):
             super().reset(seed=seed)
             self.t = 0
+            self.resets = getattr(self, "resets", 0) + 1
+            if self.mode == "raise_reset" and self.resets == 3:
+                raise RuntimeError("no more resets")
             return np.zeros(2, np.float32), {}
 
         def step(self, action):
@@ -85,8 +88,17 @@ final class BridgeFailureTests: XCTestCase {
     func testPythonExceptionNamesTypeMessageAndTaskLine() throws {
         let (r, out) = try run("raise")
         XCTAssertEqual(r.status, 1, r.output)
-        XCTAssertTrue(r.stderr.contains("Python raised ValueError: the pole broke at \(folder.path)/failing_task.py:24"), r.stderr)
+        let line = Self.task.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("the pole broke") }! + 1
+        XCTAssertTrue(r.stderr.contains("Python raised ValueError: the pole broke at \(folder.path)/failing_task.py:\(line)"), r.stderr)
         XCTAssertTrue(r.stderr.contains("episodes 1–2 are saved"), r.stderr)
+        XCTAssertEqual(try episodesSaved(out), 2)
+    }
+
+    func testPythonExceptionInAResetNamesItsLine() throws {
+        let (r, out) = try run("raise_reset")
+        XCTAssertEqual(r.status, 1, r.output)
+        let line = Self.task.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("no more resets") }! + 1
+        XCTAssertTrue(r.stderr.contains("Python raised RuntimeError: no more resets at \(folder.path)/failing_task.py:\(line)"), r.stderr)
         XCTAssertEqual(try episodesSaved(out), 2)
     }
 

@@ -186,7 +186,7 @@ extension EnvironmentRegistry {
                 + "reward −1 per step until the tip swings above the bar; truncated at 500 steps",
             info: Acrobot.info, make: { Acrobot(rng: $0) }))
         r.register(EnvironmentRegistration(
-            id: "reaching", aliases: ["Reaching1D", "Reaching1D-v0", "neurogym:Reaching1D-v0"],
+            id: "reaching", aliases: ["Reaching1D", "Reaching1D-v0"],
             summary: "NeuroGym Reaching1D-v0: obs 32 (16 target + 16 self ring units), 3 actions (stay, left, right); "
                 + "reward max(1 − distance to int(target), −0.1) every step; continuing, trials of 300 steps",
             info: Reaching1D.info, parameters: Reaching1D.parameters,
