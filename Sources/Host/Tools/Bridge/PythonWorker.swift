@@ -119,9 +119,10 @@ public final class FrameReader {
 public final class PythonWorker {
     public enum Request: UInt8 { case make = 1, reset = 2, step = 3, close = 4, bench = 5 }
 
-    /// How long each side spins before it sleeps, waiting for the other: spinning saves the wake-up
-    /// (10–30 µs on this machine class) when there is a core for each side; with more workers than
-    /// that (`compare -j`), sleeping at once is kinder. Set before workers start.
+    /// How long each side spins at most before it sleeps, waiting for the other: spinning saves the
+    /// wake-up (10–30 µs on this machine class) when there is a core for each side. None on a one-core
+    /// machine, where the other side cannot run while this one spins; elsewhere `SpinBudget` shortens it
+    /// when the other side keeps being late (`compare -j` with more workers than cores, a busy machine).
     nonisolated(unsafe) public static var spinNanoseconds: Int64 =
         ProcessInfo.processInfo.activeProcessorCount >= 2 ? 200_000 : 0
 
