@@ -51,8 +51,7 @@ public final class BridgeEnvironment: Environment {
         }
         let r: MakeReply
         do { r = try JSONDecoder().decode(MakeReply.self, from: Data(payload)) } catch {
-            worker.kill()
-            throw BridgeError("\(label): the Python worker sent a malformed frame: its MAKE answer is not the agreed JSON; it was killed")
+            throw worker.refuse("frame: its MAKE answer is not the agreed JSON")
         }
         guard (1...(FrameReader.maxLength / 4 - 4)).contains(r.observation_size), (1...(1 << 20)).contains(r.actions) else {
             worker.kill()
@@ -89,11 +88,6 @@ public final class BridgeEnvironment: Environment {
         return StepOutcome(reward: answer.reward, terminated: flags & 1 != 0, truncated: flags & 2 != 0, trialEnded: flags & 4 != 0)
     }
 
-    private func wrongSize(_ count: Int, expected: Int, what: String) -> BridgeError {
-        worker.kill()
-        return BridgeError("\(worker.label): the Python worker (pid \(worker.pid)) sent a malformed frame: a \(what) answer of \(count) bytes, not \(expected); it was killed")
-    }
-
     /// Gymnasium's own step time, measured inside the worker: `steps` steps with uniformly random actions
     /// (numpy's default_rng(seed)), resetting at every episode end. Seconds spent and resets made.
     public func pythonStepSeconds(steps: Int, seed: UInt64) throws -> (seconds: Double, resets: Int) {
@@ -101,7 +95,7 @@ public final class BridgeEnvironment: Environment {
         withUnsafeBytes(of: UInt32(clamping: steps).littleEndian) { for k in 0..<4 { payload[k] = $0[k] } }
         withUnsafeBytes(of: seed.littleEndian) { for k in 0..<8 { payload[4 + k] = $0[k] } }
         let answer = try payload.withUnsafeBytes { try worker.call(.bench, payload: $0, timeout: 0) }
-        guard answer.count == 12 else { throw wrongSize(answer.count, expected: 12, what: "bench") }
+        guard answer.count == 12 else { throw worker.refuse("frame: a bench answer of \(answer.count) bytes, not 12") }
         let seconds = Double(bitPattern: UInt64(littleEndian: answer.loadUnaligned(as: UInt64.self)))
         let resets = Int(UInt32(littleEndian: answer.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         return (seconds, resets)

@@ -271,8 +271,7 @@ public final class PythonWorker {
         try send(UnsafeRawBufferPointer(start: request, count: 9))
         let answer = try receive(timeout: timeout, what: .step)
         guard answer.count == observationBytes + 9 else {
-            kill()
-            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: a step answer of \(answer.count) bytes, not \(observationBytes + 9); it was killed")
+            throw refuse("frame: a step answer of \(answer.count) bytes, not \(observationBytes + 9)")
         }
         let base = answer.baseAddress!
         return StepAnswer(observation: base,
@@ -293,8 +292,7 @@ public final class PythonWorker {
         withUnsafeBytes(of: (seed ?? 0).littleEndian) { for k in 0..<8 { payload[1 + k] = $0[k] } }
         let answer = try payload.withUnsafeBytes { try call(.reset, payload: $0, timeout: timeout) }
         guard answer.count == observationBytes else {
-            kill()
-            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: a reset answer of \(answer.count) bytes, not \(observationBytes); it was killed")
+            throw refuse("frame: a reset answer of \(answer.count) bytes, not \(observationBytes)")
         }
         return answer.baseAddress!
     }
@@ -319,21 +317,18 @@ public final class PythonWorker {
             while nrl_channel_await(channel, requestNumber, 0, Self.sleepSlice) == 0 {
                 if reap(wait: 0) != nil { throw died() }
                 if let deadline, DispatchTime.now().uptimeNanoseconds >= deadline {
-                    kill()
-                    throw BridgeError("\(label): the Python worker (pid \(pid)) did not answer a \(what) request within \(ProgressFormat.seconds(timeout)) (the per-call wall clock, --max-seconds); it was killed" + stderrTail())
+                    throw timedOut(what, after: timeout)
                 }
             }
         }
         let status = channel.load(fromByteOffset: NRL_CHANNEL_STATUS, as: UInt32.self)
         if status > 1 {
-            kill()
-            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed answer: \(what) status \(status) (0 ok and 1 error exist); it was killed")
+            throw refuse("answer: \(what) status \(status) (0 ok and 1 error exist)")
         }
         if status == 1 {
             // The worker raised: its error frame is on the socket already.
             _ = try receive(timeout: timeout, what: what)
-            kill()
-            throw BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: a \(what) failed without an error frame; it was killed")
+            throw refuse("frame: a \(what) failed without an error frame")
         }
     }
 
@@ -371,11 +366,9 @@ public final class PythonWorker {
             switch e {
             case .endOfStream: throw died()
             case .timedOut:
-                kill()
-                throw BridgeError("\(label): the Python worker (pid \(pid)) did not answer a \(what) request within \(ProgressFormat.seconds(timeout)) (the per-call wall clock, --max-seconds); it was killed" + stderrTail())
-            default:
-                kill()
-                throw BridgeError("\(label): the Python worker (pid \(pid)) sent a \(e); it was killed")
+                throw timedOut(what, after: timeout)
+            case .malformed(let why): throw refuse("frame: " + why)
+            case .io: kill(); throw BridgeError("\(label): the Python worker (pid \(pid)): \(e); it was killed")
             }
         }
         guard frame.code == 0 else { throw pythonError(frame.payload) }
@@ -387,11 +380,23 @@ public final class PythonWorker {
         failed = true
         struct Reply: Decodable { var type: String; var message: String; var file: String?; var line: Int? }
         guard let r = try? JSONDecoder().decode(Reply.self, from: Data(payload)) else {
-            kill()
-            return BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed frame: an error response that is not the agreed JSON; it was killed")
+            return refuse("frame: an error response that is not the agreed JSON")
         }
         let place = r.file.map { " at \($0)" + (r.line.map { ":\($0)" } ?? "") } ?? ""
         return BridgeError("\(label): Python raised \(r.type): \(r.message)\(place)")
+    }
+
+    /// Kills the worker for sending what the protocol does not allow (`what`: "frame: …", "answer: …").
+    func refuse(_ what: String) -> BridgeError {
+        kill()
+        return BridgeError("\(label): the Python worker (pid \(pid)) sent a malformed \(what); it was killed")
+    }
+
+    /// Kills the worker for not answering a `what` request within `timeout` seconds.
+    private func timedOut(_ what: Request, after timeout: Double) -> BridgeError {
+        kill()
+        let limit = timeout == timeout.rounded() ? "\(Int(timeout)) s" : String(format: "%.3g s", timeout)
+        return BridgeError("\(label): the Python worker (pid \(pid)) did not answer a \(what) request within \(limit) (the per-call wall clock, --max-seconds); it was killed" + stderrTail())
     }
 
     /// The message for a worker that is gone, with how it ended and the end of what it wrote to stderr.
@@ -460,10 +465,6 @@ public final class PythonWorker {
         if reap(wait: 1.0) == nil { kill() }
         if stderrFile >= 0 { Glibc.close(stderrFile) }
     }
-}
-
-enum ProgressFormat {
-    static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.3g s", s) }
 }
 
 /// How long to spin before sleeping, adapted to how waits end (the worker's loop does the same): an answer

@@ -106,15 +106,21 @@ def make(spec):
     return {"observation_size": obs_size, "observation": kind, "actions": int(a.n), "continuing": continuing,
             "max_episode_steps": max_steps, "reward": "step" if continuing else "episode", "spec": str(env.spec)}
 
-def encode(obs):
+def flat(obs):
+    """The observation as obs_size values: one-hot for a Discrete space, else flattened (C order); a flat
+    array is passed through as it is, to be rounded to Float32 where it is written."""
     if one_hot is not None:
         start, buf = one_hot
         buf[:] = 0; buf[int(obs) - start] = 1
-        return buf.tobytes()
-    b = np.asarray(obs, dtype=np.float32).tobytes()  # C order: flattened
-    if len(b) != 4 * obs_size:
-        raise ValueError("the observation has %d values, the space says %d" % (len(b) // 4, obs_size))
-    return b
+        return buf
+    if type(obs) is not np.ndarray or obs.ndim != 1:
+        obs = np.asarray(obs, dtype=np.float32).reshape(-1)
+    if obs.shape[0] != obs_size:
+        raise ValueError("the observation has %d values, the space says %d" % (obs.shape[0], obs_size))
+    return obs
+
+def encode(obs):
+    return flat(obs).astype(np.float32, copy=False).tobytes()
 
 def reset(has_seed, seed):
     if has_seed and trial_env:
@@ -185,11 +191,11 @@ if len(sys.argv) > 2 and sys.platform.startswith("linux"):
             try:
                 if kind == 3:
                     obs, reward, terminated, truncated, info = env.step(words[5] + action_start)
-                    self.put(obs)
+                    self.obs[:] = flat(obs)  # a float64 observation is rounded to Float32 as astype would
                     self.reward[0] = float(reward)
                     words[9] = (1 if terminated else 0) | (2 if truncated else 0) | (4 if info.get("new_trial", False) else 0)
                 else:
-                    self.put(reset(words[5] != 0, self.seed[0]))
+                    self.obs[:] = flat(reset(words[5] != 0, self.seed[0]))
                 words[8] = 0
             except Exception as e:
                 fail(e)  # the error frame is on the socket before the answer says so
@@ -197,16 +203,6 @@ if len(sys.argv) > 2 and sys.platform.startswith("linux"):
             words[1] = self.last
             if words[3]:
                 self.libc.syscall(self.futex, self.response_address, 1, 1, None, None, 0)
-        def put(self, obs):
-            out = self.obs
-            if one_hot is not None:
-                out[:] = 0; out[int(obs) - one_hot[0]] = 1
-                return
-            if type(obs) is not np.ndarray or obs.ndim != 1:
-                obs = np.asarray(obs, dtype=np.float32).reshape(-1)
-            if obs.shape[0] != obs_size:
-                raise ValueError("the observation has %d values, the space says %d" % (obs.shape[0], obs_size))
-            out[:] = obs  # a float64 observation is rounded to Float32 as astype would
     chan = Channel(int(sys.argv[2]))
 
 def bench(payload):
