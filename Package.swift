@@ -34,10 +34,12 @@ let package = Package(
         .target(name: "BuiltinRules", dependencies: ["NRLCore"]),
         // A sandboxed Lua machine and the API that lets scripts be rules and environments.
         .target(name: "LuaBridge", dependencies: ["NRLCore", "CLua", "CLuaShim"], path: "Sources/Host/LuaBridge"),
-        // Results store, experiments and sweeps, reports, coursework, benchmark.
+        // The shared-memory step channel to a Python worker (atomics and futex(2), which Swift cannot reach).
+        .target(name: "CWorkerChannel", path: "Sources/Host/WorkerChannel"),
+        // Results store, experiments and sweeps, reports, coursework, benchmark, the Python bridge.
         .target(
             name: "NRLTools",
-            dependencies: ["NRLCore", "LuaBridge", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["NRLCore", "LuaBridge", "CWorkerChannel", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Sources/Host/Tools"
         ),
         // The command line: argument parsing and exit codes only.

@@ -41,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("yardstick-episodes"), help: "Episodes per run of the C yardsticks.")
     var yardstickEpisodes: Int = 5000
 
+    @Flag(help: "Only the Python bridge's rows: gym:CartPole-v1 through the worker, Gymnasium's own step timed in it (--rounds times each, in turn), and nrl training on it.")
+    var bridge = false
+
     @Option(help: "Folder holding the Lua twins (rules/nrl.lua, rules/rmhl.lua, rules/bp.lua) and envs/cartpole.lua.")
     var scripts: String = "scripts"
 
@@ -66,7 +69,8 @@ struct BenchCommand: ParsableCommand {
             twin.rules.register(try ScriptRules.descriptor(path: path))
             return (rule, twin)
         }
-        try measureLanes(plugins: plugins, record: record)
+        guard !(lanesOnly && bridge) else { throw ValidationError("--lanes-only and --bridge each choose the only rows: give one") }
+        if !bridge { try measureLanes(plugins: plugins, record: record) }
         if lanesOnly {
             if !json { try runYardsticks() }
             return try printJSON(results)
@@ -88,7 +92,7 @@ struct BenchCommand: ParsableCommand {
                 record(t)
             }
         }
-        for env in EnvironmentRegistry.builtin.ids {
+        for env in EnvironmentRegistry.builtin.ids where !bridge {
             // The native environment sets the workload (steps in `seconds`); its Lua twin repeats it.
             let steps = try Benchmark.environment(env, plugins: plugins, seconds: seconds).steps
             let luaEnv = "\(scripts)/envs/\(env).lua"
@@ -103,6 +107,21 @@ struct BenchCommand: ParsableCommand {
                             { try Benchmark.training(rule: rule, environment: env, plugins: twin, seconds: seconds, episodes: episodes, label: "\(rule).lua") }
                          })
             }
+        }
+        // The Python bridge: gym:CartPole-v1 stepped through the worker against Gymnasium's own step, timed in the same worker.
+        let python: String?
+        do { python = try PythonLocation.find() } catch where !bridge { python = nil }  // --bridge: say why there is none
+        if let python {
+            var bridged = plugins
+            bridged.addBridgeEnvironments(limits: .standard)
+            let b = try Benchmark.bridge(python: python, plugins: bridged, seconds: seconds, rounds: rounds)
+            record(b.environment)
+            record(b.python)
+            record(b.training)
+            let overhead = b.environment.nanosecondsPerStep - b.python.nanosecondsPerStep
+            if !json { print(String(format: "bridge overhead per step (bridged env step − Gymnasium's own step): %.1f ns", overhead)) }
+        } else if !json {
+            print("(no Python for gym: tasks, so no bridge figures: run `make python` or set NRLHOST_PYTHON)")
         }
         try printJSON(results)
     }
@@ -187,7 +206,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func printRow(_ r: BenchmarkResult) {
-        let name = r.name.padding(toLength: 34, withPad: " ", startingAt: 0)
+        let name = r.name.padding(toLength: max(34, r.name.count + 1), withPad: " ", startingAt: 0)
         let shape = r.shape.padding(toLength: 10, withPad: " ", startingAt: 0)
         let base = r.threads == nil ? "native" : "scalar"
         let ratio = r.relativeToNative.map { String(format: "   %.3f× \(base)", $0) } ?? ""

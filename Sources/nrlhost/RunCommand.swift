@@ -101,6 +101,8 @@ struct RunCommand: ParsableCommand {
             try fail(e.description)
         } catch let e as ScriptError {
             try fail(e.description)
+        } catch let e as BridgeError {
+            try fail(e.description)
         }
         func fail(_ message: String) throws -> Never {
             progress.finish()

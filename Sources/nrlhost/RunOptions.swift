@@ -7,7 +7,7 @@ import NRLTools
 
 /// Flags shared by the commands that start runs.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Environment: cartpole, acrobot, reaching, or an environment script (.lua). Default: the rule script's env.")
+    @Option(help: "Environment: cartpole, acrobot, reaching, an environment script (.lua), or a Python task: gym:ID, neurogym:ID. Default: the rule script's env.")
     var env: String?
 
     @Option(help: "Episodes (trials for reaching). Default: the paper's count for the environment.")
@@ -38,6 +38,7 @@ struct RunOptions: ParsableArguments {
                  onEvent: (@Sendable (ScriptEvent) -> Void)? = nil) throws -> (Plugins, RunSpec) {
         var plugins = BuiltinRules.plugins()
         plugins.addScriptEnvironments(limits: limits)
+        plugins.addBridgeEnvironments(limits: limits)
         var environment = env
         var ruleName = rule
         if rule.hasSuffix(".lua") {

@@ -235,7 +235,7 @@ final class DeclarationDecoderTests: XCTestCase {
             (rule("params = { lr = { 0.1, min = 1, max = 0 } },"), "rule.params.lr: min 1 is above max 0"),
             (rule("params = { n = { 20, max = 10 } },"), "rule.params.n: default 20 must be ≤ 10"),
             (rule("params = { s = { 'big', choices = { 'small', 'medium' } } },"), "rule.params.s: default \"big\" is not one of its choices"),
-            (rule("env = 'pong',"), "rule.env: unknown environment 'pong'; known: cartpole, acrobot, reaching, or a .lua file"),
+            (rule("env = 'pong',"), "rule.env: unknown environment 'pong'; known: cartpole, acrobot, reaching, or a .lua file, or gym:ID or neurogym:ID (a Gymnasium or NeuroGym task in Python)"),
             (rule("params = { lr = 0.1 }, defaults = { reaching = { lr2 = 1 } },"),
              "unknown field 'lr2' in rule.defaults.reaching; valid fields: episodes, hidden, layers, lr"),
             (rule("params = { lr = 0.1 }, defaults = { reaching = { lr = 'fast' } },"),
@@ -243,7 +243,7 @@ final class DeclarationDecoderTests: XCTestCase {
             (rule("defaults = { cartpole = { hidden = 8 }, ['CartPole-v1'] = { hidden = 16 } },"),
              "rule.defaults: environment 'cartpole' is listed twice (as 'CartPole-v1' and 'cartpole')"),
             (rule("defaults = { pong = { hidden = 8 } },"),
-             "rule.defaults.pong: unknown environment 'pong'; known: cartpole, acrobot, reaching, or a .lua file"),
+             "rule.defaults.pong: unknown environment 'pong'; known: cartpole, acrobot, reaching, or a .lua file, or gym:ID or neurogym:ID (a Gymnasium or NeuroGym task in Python)"),
         ]
         for (k, (source, expected)) in cases.enumerated() {
             let path = try write("rule\(k).lua", source)
@@ -452,8 +452,9 @@ final class DeclarationDecoderTests: XCTestCase {
         let script = try write("envs/walk.lua", environment("observations = 1, actions = 2,"))
         let resolver = DeclarationResolver(declaringFile: dir.appendingPathComponent("exp.lua").path, environments: .withScripts())
         let at = FieldPath("experiment").field("envs")
-        let envs = try resolver.environments(["CartPole-v1", "envs/walk.lua", "neurogym:Reaching1D-v0"], at: at)
-        XCTAssertEqual(envs.map(\.canonical), ["cartpole", script, "reaching"])
+        // The "gym:" and "neurogym:" prefixes name Python tasks (the bridge), never the native versions.
+        let envs = try resolver.environments(["CartPole-v1", "envs/walk.lua", "Reaching1D-v0", "neurogym:Reaching1D-v0"], at: at)
+        XCTAssertEqual(envs.map(\.canonical), ["cartpole", script, "reaching", "neurogym:Reaching1D-v0"])
         XCTAssertTrue(resolver.key("walk", names: envs[1]), "a script's file name names it")
         XCTAssertTrue(resolver.key(script, names: envs[1]))
         XCTAssertTrue(resolver.key("cartpole", names: envs[0]))

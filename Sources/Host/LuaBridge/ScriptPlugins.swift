@@ -1,10 +1,11 @@
 import NRLCore
 
 extension EnvironmentRegistry {
-    /// The builtin environments and environment scripts: the names a declaration may use.
+    /// The builtin environments, environment scripts and Python tasks' names: the names a declaration may use.
     public static func withScripts(limits: ScriptLimits = .standard) -> EnvironmentRegistry {
         var r = EnvironmentRegistry.builtin
         r.add(ScriptEnvironment.provider(limits: limits))
+        r.add(PythonTaskName.namesOnly)
         return r
     }
 }

@@ -18,6 +18,9 @@ public struct EnvironmentRegistration: Sendable {
     public let build: @Sendable (_ random: Xoshiro256, _ parameters: Parameters) throws -> Environment
     /// The script an environment written in a script language was loaded from (nil: a builtin).
     public let source: ScriptSource?
+    /// Whether `env.KEY=VALUE` may name a parameter not in `parameters` (a Python task's keyword
+    /// arguments): its value is kept as given (the text, for a command line's).
+    public let acceptsUndeclaredParameters: Bool
 
     public init(id: String, aliases: [String] = [], summary: String, info: EnvironmentInfo,
                 defaults: EnvironmentDefaults = EnvironmentDefaults(), make: @escaping @Sendable (Xoshiro256) throws -> Environment) {
@@ -27,8 +30,10 @@ public struct EnvironmentRegistration: Sendable {
 
     public init(id: String, aliases: [String] = [], summary: String, info: EnvironmentInfo,
                 defaults: EnvironmentDefaults = EnvironmentDefaults(), parameters: [ParameterSpec], source: ScriptSource? = nil,
+                acceptsUndeclaredParameters: Bool = false,
                 build: @escaping @Sendable (Xoshiro256, Parameters) throws -> Environment) {
         self.source = source
+        self.acceptsUndeclaredParameters = acceptsUndeclaredParameters
         self.id = id
         self.aliases = aliases
         self.summary = summary
@@ -46,20 +51,25 @@ public struct EnvironmentRegistration: Sendable {
     /// Every declared parameter's value: the defaults, then `values` (each checked; an undeclared
     /// name is a `UsageError` listing the declared ones).
     public func resolve(_ values: [String: ParameterValue]) throws -> Parameters {
-        try resolve(values.keys.sorted().map { ($0, values[$0]!) }) { try $0.validate($1) }
+        try resolve(values.keys.sorted().map { ($0, values[$0]!) }, undeclared: { $0 }) { try $0.validate($1) }
     }
 
     /// Every declared parameter's value from `key=value` texts (the keys without their "env." prefix).
     public func resolve(settings: [(key: String, text: String)]) throws -> Parameters {
-        try resolve(settings.map { ($0.key, $0.text) }) { try $0.parse($1) }
+        try resolve(settings.map { ($0.key, $0.text) }, undeclared: { .choice($0) }) { try $0.parse($1) }
     }
 
     /// The defaults, then each given value as `accept` reads it for its parameter.
-    private func resolve<T>(_ given: [(key: String, value: T)], _ accept: (ParameterSpec, T) throws -> ParameterValue) throws -> Parameters {
+    private func resolve<T>(_ given: [(key: String, value: T)], undeclared: (T) -> ParameterValue,
+                            _ accept: (ParameterSpec, T) throws -> ParameterValue) throws -> Parameters {
         var result: [String: ParameterValue] = [:]
         for p in parameters { result[p.name] = p.defaultValue }
         for (key, value) in given {
-            guard let p = parameters.first(where: { $0.name == key }) else { throw unknownParameter(key) }
+            guard let p = parameters.first(where: { $0.name == key }) else {
+                guard acceptsUndeclaredParameters, !key.isEmpty else { throw unknownParameter(key) }
+                result[key] = undeclared(value)
+                continue
+            }
             do { result[key] = try accept(p, value) } catch let e as ParameterError {
                 throw UsageError("environment '\(id)': " + e.description)
             }
@@ -176,7 +186,7 @@ extension EnvironmentRegistry {
                 + "reward −1 per step until the tip swings above the bar; truncated at 500 steps",
             info: Acrobot.info, make: { Acrobot(rng: $0) }))
         r.register(EnvironmentRegistration(
-            id: "reaching", aliases: ["Reaching1D", "Reaching1D-v0", "neurogym:Reaching1D-v0"],
+            id: "reaching", aliases: ["Reaching1D", "Reaching1D-v0"],
             summary: "NeuroGym Reaching1D-v0: obs 32 (16 target + 16 self ring units), 3 actions (stay, left, right); "
                 + "reward max(1 − distance to int(target), −0.1) every step; continuing, trials of 300 steps",
             info: Reaching1D.info, parameters: Reaching1D.parameters,

@@ -147,6 +147,29 @@ extension Benchmark {
         result.wallSeconds = wall
         return result
     }
+
+    /// A bridged Gymnasium task against Gymnasium itself, in one run: the bridged environment alone
+    /// (random actions, one request and one answer per step), Gymnasium's own `step` timed inside
+    /// the same worker over the same number of steps (numpy's random actions), `rounds` times each in
+    /// turn with the fastest of each kept (this machine's speed drifts by ±20% between seconds), and
+    /// nrl's training loop on the bridged task. The bridge's overhead per step is the first minus the second.
+    public static func bridge(_ name: String = "gym:CartPole-v1", python: String, plugins: Plugins, seconds: Double, rounds: Int = 1)
+        throws -> (environment: BenchmarkResult, python: BenchmarkResult, training: BenchmarkResult) {
+        guard let (family, id) = BridgeEnvironments.parse(name) else { throw UsageError("'\(name)' is not gym:ID or neurogym:ID") }
+        let env = try BridgeEnvironment(python: python, family: family, id: id, kwargs: [], random: RandomStream.environment.generator(seed: 1), timeout: 0)
+        var bridged: BenchmarkResult?, inner: BenchmarkResult?
+        for _ in 0..<max(1, rounds) {
+            let b = try environment(name, plugins: plugins, seconds: seconds)
+            if bridged.map({ b.nanosecondsPerStep < $0.nanosecondsPerStep }) ?? true { bridged = b }
+            let own = try env.pythonStepSeconds(steps: b.steps, seed: 1)
+            var i = BenchmarkResult(name: "\(name) Gymnasium's own step", environment: name, rule: "python", shape: "-",
+                                    steps: b.steps, seconds: own.seconds)
+            i.relativeToNative = nil
+            if inner.map({ i.nanosecondsPerStep < $0.nanosecondsPerStep }) ?? true { inner = i }
+        }
+        let trained = try training(rule: "nrl", environment: name, plugins: plugins, seconds: seconds)
+        return (bridged!, inner!, trained)
+    }
 }
 
 /// CPU seconds this process has used, all threads together.

@@ -222,6 +222,7 @@ public final class SubmissionGrader: @unchecked Sendable {
         var plugins = Plugins()
         plugins.rules.register(descriptor)
         plugins.addScriptEnvironments(limits: assignment.limits)
+        plugins.addBridgeEnvironments(limits: assignment.limits)
         let episodes = assignment.episodes[env]!
         let spec = try RunRequest(rule: descriptor.name, environment: env, episodes: episodes, seed: seed, initSeed: assignment.initSeed ?? seed,
                                   hidden: assignment.hidden, layers: assignment.layers, limits: assignment.limits).resolve(in: plugins)

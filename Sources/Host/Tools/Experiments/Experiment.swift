@@ -54,6 +54,7 @@ public struct Experiment: Sendable {
         }
         var plugins = host
         plugins.addScriptEnvironments(limits: limits)
+        plugins.addBridgeEnvironments(limits: limits)
         let resolver = DeclarationResolver(declaringFile: path, environments: plugins.environments)
         let top = declaration.top
         /// Where a group's setting comes from: its own table, or the top level.
