@@ -28,8 +28,11 @@ let package = Package(
         ),
         // The C shim between Lua and Swift: allocator and limits, the trampoline, the sandbox functions.
         .target(name: "CLuaShim", dependencies: ["CLua"], path: "Sources/CLua/Shim"),
+        // NRL's step for runs in SIMD lanes, compiled for AVX-512 and AVX2 by function attributes
+        // (package-wide -march flags would bar NRLCore from being a dependency); chosen at run time.
+        .target(name: "CLaneKernels", path: "Sources/Host/LaneKernels"),
         // Numerics, networks, environments, the rule contract and registries, the trainer.
-        .target(name: "NRLCore", path: "Sources/Host/Core"),
+        .target(name: "NRLCore", dependencies: ["CLaneKernels"], path: "Sources/Host/Core"),
         // The native rules.
         .target(name: "BuiltinRules", dependencies: ["NRLCore"]),
         // A sandboxed Lua machine and the API that lets scripts be rules and environments.

@@ -38,9 +38,10 @@ final class LanesTests: XCTestCase {
         }
     }
 
-    func lanes(_ specs: [RunSpec], width: Int, threads: Int = 1) throws -> [Result] {
+    /// `compiled`: the C kernel of this width where the CPU runs it (`CompiledLaneKernel`); false: the generic Swift code.
+    func lanes(_ specs: [RunSpec], width: Int, threads: Int = 1, compiled: Bool = true) throws -> [Result] {
         let results = Locked([Result](repeating: Result(), count: specs.count))
-        try LaneSweep(specs: specs, width: width, threads: threads, plugins: plugins).run(
+        try LaneSweep(specs: specs, width: width, threads: threads, plugins: plugins, compiled: compiled).run(
             onEpisode: { r, record in
                 results.withValue { $0[r].returns.append(record.totalReward.bitPattern); $0[r].lengths.append(record.length) }
             },
@@ -70,13 +71,21 @@ final class LanesTests: XCTestCase {
         for width in LaneWidthChoice.supported {
             assertSame(expected, try lanes(specs, width: width), "width \(width)")
         }
+        // Where this CPU has the AVX-512 or AVX2 kernel, the rows above used it; the generic code too:
+        for width in [16, 8] {
+            assertSame(expected, try lanes(specs, width: width, compiled: false), "width \(width), generic Swift")
+        }
         assertSame(expected, try lanes(specs, width: 16, threads: 2), "width 16 on 2 threads")
     }
 
     func testNRLCartPoleLanesFollowTheParameters() throws {
         // Another learning rate, noise, reward-average rate and step scaling: still the single run's bits.
         let specs = try specs(settings: ["lr=0.1", "sigma=0.01", "gamma=0.5", "scaling=fan_out"])
-        assertSame(try single(specs), try lanes(specs, width: 8), "width 8, other parameters")
+        let expected = try single(specs)
+        for width in [16, 8] {
+            assertSame(expected, try lanes(specs, width: width), "width \(width), other parameters")
+            assertSame(expected, try lanes(specs, width: width, compiled: false), "width \(width), generic, other parameters")
+        }
     }
 
     func testEveryNetworkShapeGivesTheSingleRunsBits() throws {
@@ -86,7 +95,11 @@ final class LanesTests: XCTestCase {
         for (hidden, layers) in [(32, 3), (12, 2), (13, 1), (3, 2), (64, 3)] {
             let specs = try specs(hidden: hidden, layers: layers, count: 10)
             XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
-            assertSame(try single(specs), try lanes(specs, width: 8), "\(layers)×\(hidden), 8 lanes")
+            let expected = try single(specs)
+            for width in [16, 8] {
+                assertSame(expected, try lanes(specs, width: width), "\(layers)×\(hidden), \(width) lanes")
+            }
+            assertSame(expected, try lanes(specs, width: 8, compiled: false), "\(layers)×\(hidden), 8 lanes, generic")
         }
     }
 

@@ -18,10 +18,10 @@ final class LaneTrainer<L: LaneWidth> {
     private var baseline: [EpisodicBaseline]
     private var recent: [RecentReturns]
 
-    init(queue: LaneRunQueue, template: RunSpec, shape: NetworkShape, gamma: Double) {
+    init(queue: LaneRunQueue, template: RunSpec, shape: NetworkShape, gamma: Double, compiled: Bool) {
         self.queue = queue
         self.gamma = gamma
-        rule = LaneNRL(shape: shape, parameters: template.parameters)
+        rule = LaneNRL(shape: shape, parameters: template.parameters, compiled: compiled)
         let w = L.count
         run = Array(repeating: nil, count: w)
         episode = Array(repeating: 0, count: w)

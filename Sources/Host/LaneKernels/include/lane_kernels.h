@@ -1,0 +1,44 @@
+// One step of NRL's delayed form for W runs side by side, one per SIMD lane, compiled for AVX-512
+// (W = 16) and AVX2 (W = 8) and chosen at run time. Swift's generic code cannot be compiled for those
+// instruction sets without package-wide flags, which would bar NRLCore from being a dependency; a C
+// function can carry its own target attribute. Every lane computes exactly the bits of the single-run
+// path (docs/architecture.md, "Lanes"): the same generator, ziggurat, summation order, no fused
+// multiply-add, libm per lane for exp and log.
+#ifndef NRL_LANE_KERNELS_H
+#define NRL_LANE_KERNELS_H
+
+#include <stdint.h>
+
+/// Buffers are lane-major: element i of lane k is at i·W + k.
+typedef struct {
+    int32_t layer_count;
+    const int32_t *fan_in;      // per layer
+    const int32_t *fan_out;     // per layer
+    float *weights;             // layer after layer, row-major within a layer
+    float *trace;               // the same layout as weights
+    float *clean_inputs;        // x_0 … x_{L−1} of the clean pass (x_0: the observation, written by the caller)
+    float *clean_pre;           // pre-activations of every layer's units
+    float *noisy_inputs;
+    float *noisy_pre;
+    float *noise;               // ξ of every unit
+    double *probabilities;      // clean π: output o of lane k at o·W + k
+    double *log_clean;          // log π
+    double *log_noisy;          // log π̃
+    uint64_t *noise_random;     // xoshiro256** states: s0 of every lane, then s1, s2, s3
+    uint64_t *action_random;
+    const double *ziggurat_x;   // Gaussian's tables (257 entries each)
+    const double *ziggurat_f;
+    double ziggurat_r;
+    double sigma;
+    int64_t *actions;           // out: each lane's action
+} nrl_lanes_step;
+
+/// 16 when this CPU runs the AVX-512 kernel, 8 when it runs the AVX2 one, 0 otherwise.
+int nrl_lanes_kernel_width(void);
+
+/// One step of every lane (clean pass, noise, noisy pass, action, trace), in `nrl_lanes_step`'s buffers.
+/// Call only the width `nrl_lanes_kernel_width` admits.
+void nrl_lanes_act16(nrl_lanes_step *step);
+void nrl_lanes_act8(nrl_lanes_step *step);
+
+#endif

@@ -1,0 +1,41 @@
+// The two compilations of nrl_step.h and the choice between them.
+#pragma STDC FP_CONTRACT OFF  // a·b + c stays two roundings, as in Swift
+// The 8-wide kernel passes 512-bit vectors between static functions, whose ABI nobody else sees.
+#pragma clang diagnostic ignored "-Wpsabi"
+#include "lane_kernels.h"
+#include <math.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#define W 16
+#define KERNEL_NAME nrl_lanes_act16
+#define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
+#define PREFIX k16_
+#include "nrl_step.h"
+#undef W
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef PREFIX
+
+#define W 8
+#define KERNEL_NAME nrl_lanes_act8
+#define KERNEL_TARGET "avx2"
+#define PREFIX k8_
+#include "nrl_step.h"
+
+int nrl_lanes_kernel_width(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) return 16;
+    if (__builtin_cpu_supports("avx2")) return 8;
+#endif
+    return 0;
+}
+
+#if !defined(__x86_64__)
+void nrl_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void nrl_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+#endif

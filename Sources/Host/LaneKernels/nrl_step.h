@@ -1,0 +1,263 @@
+// NRL's delayed-form step for W lanes; included by lane_kernels.c once per width with W, KERNEL_NAME,
+// KERNEL_TARGET and PREFIX defined. Each function mirrors a Swift one, named beside it; the loops over
+// lanes (k < W) are what the compiler turns into vector instructions.
+#if defined(__x86_64__)
+
+#define NRL_CAT(a, b) a##b
+#define NRL_XCAT(a, b) NRL_CAT(a, b)
+#define F(name) NRL_XCAT(PREFIX, name)
+#define TARGET __attribute__((target(KERNEL_TARGET)))
+
+#ifndef NRL_SCALAR_HELPERS
+#define NRL_SCALAR_HELPERS
+static inline uint64_t nrl_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+/// `Xoshiro256.next` of one lane whose state is at s[k], s[W + k], s[2W + k], s[3W + k].
+static inline uint64_t nrl_next_one(uint64_t *s0, uint64_t *s1, uint64_t *s2, uint64_t *s3) {
+    uint64_t result = nrl_rotl(*s1 * 5, 7) * 9;
+    uint64_t t = *s1 << 17;
+    *s2 ^= *s0; *s3 ^= *s1; *s1 ^= *s2; *s0 ^= *s3;
+    *s2 ^= t;
+    *s3 = nrl_rotl(*s3, 45);
+    return result;
+}
+
+static inline double nrl_next_double(uint64_t *s0, uint64_t *s1, uint64_t *s2, uint64_t *s3) {
+    return (double)(nrl_next_one(s0, s1, s2, s3) >> 11) * 0x1.0p-53;
+}
+
+/// `Gaussian.slowPath` and then `Gaussian.sample` until a sample is accepted, on one lane's generator.
+__attribute__((noinline))
+static double nrl_slow_sample(uint64_t *s0, uint64_t *s1, uint64_t *s2, uint64_t *s3, int layer, double candidate,
+                              double u, const double *x, const double *f, double r) {
+    for (;;) {
+        if (layer == 0) {
+            for (;;) {
+                double a = -log(1 - nrl_next_double(s0, s1, s2, s3)) / r;
+                double b = -log(1 - nrl_next_double(s0, s1, s2, s3));
+                if (2 * b >= a * a) return u < 0 ? -(r + a) : r + a;
+            }
+        }
+        double y = f[layer + 1] + (f[layer] - f[layer + 1]) * nrl_next_double(s0, s1, s2, s3);
+        if (y < exp(-0.5 * candidate * candidate)) return candidate;
+        // A fresh draw, as Gaussian.sample's loop makes.
+        uint64_t bits = nrl_next_one(s0, s1, s2, s3);
+        layer = (int)(bits & 0xFF);
+        u = (double)(bits >> 11) * 0x1.0p-52 - 1.0;
+        candidate = u * x[layer];
+        if (fabs(candidate) < x[layer + 1]) return candidate;
+    }
+}
+#endif
+
+// One value of every lane. The aligned(…) lowers the alignment the compiler assumes, so these load
+// and store straight from the lane-major buffers.
+typedef float F(vf) __attribute__((vector_size(W * 4), aligned(4)));
+typedef double F(vd) __attribute__((vector_size(W * 8), aligned(8)));
+typedef uint64_t F(vu) __attribute__((vector_size(W * 8), aligned(8)));
+typedef int64_t F(vi) __attribute__((vector_size(W * 8), aligned(8)));
+typedef int32_t F(vm) __attribute__((vector_size(W * 4), aligned(4)));
+#define VF F(vf)
+#define VD F(vd)
+#define VU F(vu)
+#define VI F(vi)
+#define VM F(vm)
+#define LOADF(p) (*(const VF *)(p))
+#define STOREF(p, v) (*(VF *)(p) = (v))
+
+/// `LaneRandom.next`: the next 64 bits of every lane.
+TARGET static inline VU F(next)(uint64_t *s) {
+    VU *v = (VU *)s;
+    VU s0 = v[0], s1 = v[1], s2 = v[2], s3 = v[3];
+    VU m = s1 * 5;
+    VU result = ((m << 7) | (m >> 57)) * 9;
+    VU t = s1 << 17;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 45) | (s3 >> 19);
+    v[0] = s0; v[1] = s1; v[2] = s2; v[3] = s3;
+    return result;
+}
+
+/// table[index[k]] for every lane.
+TARGET static inline VD F(gather)(const double *table, VU index) {
+    VD r;
+#if W == 16
+    __m512i i0, i1;
+    memcpy(&i0, &index, 64); memcpy(&i1, (const char *)&index + 64, 64);
+    __m512d g0 = _mm512_i64gather_pd(i0, table, 8), g1 = _mm512_i64gather_pd(i1, table, 8);
+    memcpy(&r, &g0, 64); memcpy((char *)&r + 64, &g1, 64);
+#else
+    __m256i i0, i1;
+    memcpy(&i0, &index, 32); memcpy(&i1, (const char *)&index + 32, 32);
+    __m256d g0 = _mm256_i64gather_pd(table, i0, 8), g1 = _mm256_i64gather_pd(table, i1, 8);
+    memcpy(&r, &g0, 32); memcpy((char *)&r + 32, &g1, 32);
+#endif
+    return r;
+}
+
+/// `LaneGaussian.fill`: out[i·W + k] = Float(σ·N(0, 1)) for i < count: the ziggurat's fast path for all
+/// lanes at once; a lane whose candidate leaves its layer's core finishes alone (`nrl_slow_sample`).
+TARGET static void F(gaussians)(const nrl_lanes_step *st, float *out, int count) {
+    const double *x = st->ziggurat_x;
+    uint64_t *s = st->noise_random;
+    const VD sigma = st->sigma + (VD){0};
+    for (int i = 0; i < count; i++) {
+        VU bits = F(next)(s);
+        VU layer = bits & 0xFF;
+        // bits >> 11 < 2⁵³: exact as a signed conversion too.
+        VD u = __builtin_convertvector((VI)(bits >> 11), VD) * 0x1.0p-52 - 1.0;
+        VD candidate = u * F(gather)(x, layer);
+        VD edge = F(gather)(x + 1, layer);
+        VD magnitude = (VD)((VU)candidate & 0x7FFFFFFFFFFFFFFFull);
+        VI inside = (VI)(magnitude < edge);
+        if (__builtin_reduce_and(inside) == 0) {
+            for (int k = 0; k < W; k++) {
+                if (inside[k]) continue;
+                candidate[k] = nrl_slow_sample(&s[k], &s[W + k], &s[2 * W + k], &s[3 * W + k], (int)layer[k],
+                                               candidate[k], u[k], x, st->ziggurat_f, st->ziggurat_r);
+            }
+        }
+        STOREF(out + (size_t)i * W, __builtin_convertvector(sigma * candidate, VF));
+    }
+}
+
+/// `LaneKernels.dot` (= `Kernels.dot`'s order) of row w with x, n elements.
+TARGET static inline VF F(dot)(const float *w, const float *x, int n) {
+    int i = 0;
+    VF sum = {0};
+    if (n >= 8) {
+        int chunks = n / 8;
+        for (int j = 0; j < 8; j++) {
+            VF acc = {0};
+            for (int c = 0; c < chunks; c++) {
+                size_t e = (size_t)(c * 8 + j) * W;
+                acc = acc + LOADF(w + e) * LOADF(x + e);
+            }
+            sum = j == 0 ? acc : sum + acc;
+        }
+        i = chunks * 8;
+    }
+    if (i + 4 <= n) {
+        const float *a = w + (size_t)i * W, *b = x + (size_t)i * W;
+        VF step = ((LOADF(a) * LOADF(b) + LOADF(a + W) * LOADF(b + W)) + LOADF(a + 2 * W) * LOADF(b + 2 * W))
+                  + LOADF(a + 3 * W) * LOADF(b + 3 * W);
+        sum = sum + step;
+        i += 4;
+    }
+    for (; i < n; i++) sum = sum + LOADF(w + (size_t)i * W) * LOADF(x + (size_t)i * W);
+    return sum;
+}
+
+/// `LanePass.computeLayer` then the rest of `propagate`: layers from `first` on, noise added when `noisy`;
+/// the first layer's pre-activations are taken as they are unless `compute_first`.
+TARGET static void F(propagate)(const nrl_lanes_step *st, float *inputs, float *pre, int compute_first, int noisy) {
+    size_t in_offset = 0, unit_offset = 0, weight_offset = 0;
+    for (int l = 0; l < st->layer_count; l++) {
+        int n_in = st->fan_in[l], n_out = st->fan_out[l];
+        float *x = inputs + in_offset * W, *a = pre + unit_offset * W;
+        if (l > 0 || compute_first) {
+            const float *w = st->weights + weight_offset * W;
+            const float *xi = st->noise + unit_offset * W;
+            for (int i = 0; i < n_out; i++) {
+                VF v = F(dot)(w + (size_t)i * n_in * W, x, n_in);
+                if (noisy) v = v + LOADF(xi + (size_t)i * W);
+                STOREF(a + (size_t)i * W, v);
+            }
+        }
+        if (l + 1 < st->layer_count) {
+            float *next = x + (size_t)n_in * W;
+            for (int i = 0; i < n_out; i++) {
+                VF v = LOADF(a + (size_t)i * W);
+                VM keep = (VM)(v >= 0);  // LeakyReLU.value: a ≥ 0 ? a : 0.1·a
+                STOREF(next + (size_t)i * W, (VF)(((VM)v & keep) | ((VM)(0.1f * v) & ~keep)));
+            }
+        }
+        in_offset += (size_t)n_in;
+        unit_offset += (size_t)n_out;
+        weight_offset += (size_t)n_in * (size_t)n_out;
+    }
+}
+
+/// `LanePass.softmax` of lane k: π (when `probabilities`) and log π of the last layer's pre-activations z.
+TARGET static inline void F(softmax)(const float *z, int n, int k, double *probabilities, double *log_probabilities) {
+    double m = (double)z[k];
+    for (int o = 1; o < n; o++) { double v = (double)z[o * W + k]; m = v >= m ? v : m; }  // Swift's max(m, v)
+    double e[n];
+    double s = 0.0;
+    for (int o = 0; o < n; o++) {
+        double d = (double)z[o * W + k] - m;
+        e[o] = d == 0 ? 1.0 : exp(d);  // exp(±0) = 1 exactly (C Annex F)
+        s += e[o];
+    }
+    double log_sum = m + log(s);
+    for (int o = 0; o < n; o++) {
+        log_probabilities[o * W + k] = (double)z[o * W + k] - log_sum;
+        if (probabilities) probabilities[o * W + k] = e[o] / s;
+    }
+}
+
+TARGET void KERNEL_NAME(nrl_lanes_step *st) {
+    const int layers = st->layer_count;
+    int unit_count = 0;
+    for (int l = 0; l < layers; l++) unit_count += st->fan_out[l];
+    const int n0 = st->fan_in[0], n1 = st->fan_out[0], outputs = st->fan_out[layers - 1];
+    const int last_units = unit_count - outputs;
+
+    // Clean pass (ForwardPass.compute), noise for every unit, noisy pass sharing W_1·x_0.
+    F(propagate)(st, st->clean_inputs, st->clean_pre, 1, 0);
+    F(gaussians)(st, st->noise, unit_count);
+    memcpy(st->noisy_inputs, st->clean_inputs, sizeof(float) * (size_t)n0 * W);
+    for (int i = 0; i < n1; i++)
+        STOREF(st->noisy_pre + (size_t)i * W, LOADF(st->clean_pre + (size_t)i * W) + LOADF(st->noise + (size_t)i * W));
+    F(propagate)(st, st->noisy_inputs, st->noisy_pre, 0, 1);
+
+    // Policies, actions (Categorical.sample on the clean π) and Δ = log π̃(a) − log π(a).
+    VU bits = F(next)(st->action_random);
+    VD change;
+    for (int k = 0; k < W; k++) {
+        F(softmax)(st->clean_pre + (size_t)last_units * W, outputs, k, st->probabilities, st->log_clean);
+        F(softmax)(st->noisy_pre + (size_t)last_units * W, outputs, k, 0, st->log_noisy);
+        double u = (double)(bits[k] >> 11) * 0x1.0p-53;
+        int action = outputs - 1;
+        double cumulative = 0.0;
+        for (int o = 0; o < outputs - 1; o++) {
+            cumulative += st->probabilities[o * W + k];
+            if (u < cumulative) { action = o; break; }
+        }
+        st->actions[k] = action;
+        change[k] = st->log_noisy[action * W + k] - st->log_clean[action * W + k];
+    }
+
+    // e_l += Float(Δ/‖ξ‖²)·ξ_l x̃_{l−1}ᵀ (LaneNRL.accumulateTrace).
+    VD norm = {0};
+    for (int i = 0; i < unit_count; i++) {
+        VD v = __builtin_convertvector(LOADF(st->noise + (size_t)i * W), VD);
+        norm = norm + v * v;
+    }
+    VF scale = __builtin_convertvector(change / norm, VF);
+    size_t in_offset = 0, unit_offset = 0, weight_offset = 0;
+    for (int l = 0; l < layers; l++) {
+        int rows = st->fan_out[l], cols = st->fan_in[l];
+        const float *xi = st->noise + unit_offset * W, *x = st->noisy_inputs + in_offset * W;
+        float *m = st->trace + weight_offset * W;
+        for (int i = 0; i < rows; i++) {
+            VF alpha = scale * LOADF(xi + (size_t)i * W);
+            float *row = m + (size_t)i * cols * W;
+            for (int j = 0; j < cols; j++)
+                STOREF(row + (size_t)j * W, LOADF(row + (size_t)j * W) + alpha * LOADF(x + (size_t)j * W));
+        }
+        in_offset += (size_t)cols; unit_offset += (size_t)rows; weight_offset += (size_t)rows * (size_t)cols;
+    }
+}
+
+#undef F
+#undef TARGET
+#undef VF
+#undef VD
+#undef VU
+#undef VI
+#undef VM
+#undef LOADF
+#undef STOREF
+#endif
