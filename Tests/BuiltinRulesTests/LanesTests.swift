@@ -38,10 +38,11 @@ final class LanesTests: XCTestCase {
         }
     }
 
-    /// `compiled`: the C kernel of this width where the CPU runs it (`CompiledLaneKernel`); false: the generic Swift code.
-    func lanes(_ specs: [RunSpec], width: Int, threads: Int = 1, compiled: Bool = true) throws -> [Result] {
+    /// `kernels`: the compiled kernels of this width where the CPU runs them (`CompiledLaneKernel`); nil: the generic Swift code.
+    func lanes(_ specs: [RunSpec], width: Int, threads: Int = 1,
+               kernels: CompiledLaneKernel.InstructionSet? = .avx512) throws -> [Result] {
         let results = Locked([Result](repeating: Result(), count: specs.count))
-        try LaneSweep(specs: specs, width: width, threads: threads, plugins: plugins, compiled: compiled).run(
+        try LaneSweep(specs: specs, width: width, threads: threads, plugins: plugins, kernels: kernels).run(
             onEpisode: { r, record in
                 results.withValue { $0[r].returns.append(record.totalReward.bitPattern); $0[r].lengths.append(record.length) }
             },
@@ -71,9 +72,10 @@ final class LanesTests: XCTestCase {
         for width in LaneWidthChoice.supported {
             assertSame(expected, try lanes(specs, width: width), "width \(width)")
         }
-        // Where this CPU has the AVX-512 or AVX2 kernel, the rows above used it; the generic code too:
+        // The rows above used the AVX-512 kernels where this CPU has them; the AVX2 kernel and the generic code:
+        assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "width 8, AVX2")
         for width in [16, 8] {
-            assertSame(expected, try lanes(specs, width: width, compiled: false), "width \(width), generic Swift")
+            assertSame(expected, try lanes(specs, width: width, kernels: nil), "width \(width), generic Swift")
         }
         assertSame(expected, try lanes(specs, width: 16, threads: 2), "width 16 on 2 threads")
     }
@@ -84,8 +86,9 @@ final class LanesTests: XCTestCase {
         let expected = try single(specs)
         for width in [16, 8] {
             assertSame(expected, try lanes(specs, width: width), "width \(width), other parameters")
-            assertSame(expected, try lanes(specs, width: width, compiled: false), "width \(width), generic, other parameters")
+            assertSame(expected, try lanes(specs, width: width, kernels: nil), "width \(width), generic, other parameters")
         }
+        assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "width 8, AVX2, other parameters")
     }
 
     func testEveryNetworkShapeGivesTheSingleRunsBits() throws {
@@ -99,8 +102,16 @@ final class LanesTests: XCTestCase {
             for width in [16, 8] {
                 assertSame(expected, try lanes(specs, width: width), "\(layers)×\(hidden), \(width) lanes")
             }
-            assertSame(expected, try lanes(specs, width: 8, compiled: false), "\(layers)×\(hidden), 8 lanes, generic")
+            assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(layers)×\(hidden), 8 lanes, AVX2")
+            assertSame(expected, try lanes(specs, width: 8, kernels: nil), "\(layers)×\(hidden), 8 lanes, generic")
         }
+    }
+
+    func testTheCompiledKernelsAreThoseTheCPUHas() {
+        // The C kernels' own CPU check agrees with the kernel's flags in /proc/cpuinfo, so the tests above ran
+        // the AVX-512 and AVX2 kernels wherever the CPU has them (and did not quietly fall back to generic code).
+        guard ProcessInfo.processInfo.environment["NRLHOST_LANE_KERNELS"] == nil else { return }
+        XCTAssertEqual(CompiledLaneKernel.available?.rawValue ?? 4, LaneWidthChoice.cpuWidth)
     }
 
     func testRunsTheLanesEngineDoesNotComputeAreLeftToTheSingleRunPath() throws {

@@ -12,14 +12,26 @@
 #define W 16
 #define KERNEL_NAME nrl_lanes_act16
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
+#define KERNEL_AVX512
 #define PREFIX k16_
 #include "nrl_step.h"
 #undef W
 #undef KERNEL_NAME
 #undef KERNEL_TARGET
+#undef KERNEL_AVX512
 #undef PREFIX
 
 #define W 8
+#define KERNEL_NAME nrl_lanes_act8_avx512
+#define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
+#define KERNEL_AVX512
+#define PREFIX k8z_
+#include "nrl_step.h"
+#undef KERNEL_NAME
+#undef KERNEL_TARGET
+#undef KERNEL_AVX512
+#undef PREFIX
+
 #define KERNEL_NAME nrl_lanes_act8
 #define KERNEL_TARGET "avx2"
 #define PREFIX k8_
@@ -38,4 +50,5 @@ int nrl_lanes_kernel_width(void) {
 #if !defined(__x86_64__)
 void nrl_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void nrl_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void nrl_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 #endif

@@ -82,11 +82,18 @@ TARGET static inline VU F(next)(uint64_t *s) {
 /// table[index[k]] for every lane.
 TARGET static inline VD F(gather)(const double *table, VU index) {
     VD r;
-#if W == 16
+#if W == 16 || defined(KERNEL_AVX512)
+#if W == 8
+    __m512i i0;
+    memcpy(&i0, &index, 64);
+    __m512d g0 = _mm512_i64gather_pd(i0, table, 8);
+    memcpy(&r, &g0, 64);
+#else
     __m512i i0, i1;
     memcpy(&i0, &index, 64); memcpy(&i1, (const char *)&index + 64, 64);
     __m512d g0 = _mm512_i64gather_pd(i0, table, 8), g1 = _mm512_i64gather_pd(i1, table, 8);
     memcpy(&r, &g0, 64); memcpy((char *)&r + 64, &g1, 64);
+#endif
 #else
     __m256i i0, i1;
     memcpy(&i0, &index, 32); memcpy(&i1, (const char *)&index + 32, 32);
@@ -101,9 +108,17 @@ TARGET static inline VD F(gather)(const double *table, VU index) {
 TARGET static void F(gaussians)(const nrl_lanes_step *st, float *out, int count) {
     const double *x = st->ziggurat_x;
     uint64_t *s = st->noise_random;
+    VU *state = (VU *)s;
+    // The generators stay in registers; they go back to memory only for a lane's slow path.
+    VU s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
     const VD sigma = st->sigma + (VD){0};
     for (int i = 0; i < count; i++) {
-        VU bits = F(next)(s);
+        VU m = s1 * 5;  // LaneRandom.next
+        VU bits = ((m << 7) | (m >> 57)) * 9;
+        VU t = s1 << 17;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 45) | (s3 >> 19);
         VU layer = bits & 0xFF;
         // bits >> 11 < 2⁵³: exact as a signed conversion too.
         VD u = __builtin_convertvector((VI)(bits >> 11), VD) * 0x1.0p-52 - 1.0;
@@ -111,15 +126,20 @@ TARGET static void F(gaussians)(const nrl_lanes_step *st, float *out, int count)
         VD edge = F(gather)(x + 1, layer);
         VD magnitude = (VD)((VU)candidate & 0x7FFFFFFFFFFFFFFFull);
         VI inside = (VI)(magnitude < edge);
-        if (__builtin_reduce_and(inside) == 0) {
-            for (int k = 0; k < W; k++) {
-                if (inside[k]) continue;
+        if (__builtin_expect(__builtin_reduce_and(inside) == 0, 0)) {
+            state[0] = s0; state[1] = s1; state[2] = s2; state[3] = s3;
+            uint32_t outside = 0;
+            for (int k = 0; k < W; k++) outside |= (uint32_t)(inside[k] == 0) << k;
+            for (; outside; outside &= outside - 1) {
+                int k = __builtin_ctz(outside);
                 candidate[k] = nrl_slow_sample(&s[k], &s[W + k], &s[2 * W + k], &s[3 * W + k], (int)layer[k],
                                                candidate[k], u[k], x, st->ziggurat_f, st->ziggurat_r);
             }
+            s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3];
         }
         STOREF(out + (size_t)i * W, __builtin_convertvector(sigma * candidate, VF));
     }
+    state[0] = s0; state[1] = s1; state[2] = s2; state[3] = s3;
 }
 
 /// `LaneKernels.dot` (= `Kernels.dot`'s order) of row w with x, n elements.
@@ -128,14 +148,17 @@ TARGET static inline VF F(dot)(const float *w, const float *x, int n) {
     VF sum = {0};
     if (n >= 8) {
         int chunks = n / 8;
-        for (int j = 0; j < 8; j++) {
-            VF acc = {0};
-            for (int c = 0; c < chunks; c++) {
+        // The eight running sums advance side by side (eight independent chains), each in its own order.
+        VF acc[8];
+        for (int j = 0; j < 8; j++) acc[j] = (VF){0};
+        for (int c = 0; c < chunks; c++) {
+            for (int j = 0; j < 8; j++) {
                 size_t e = (size_t)(c * 8 + j) * W;
-                acc = acc + LOADF(w + e) * LOADF(x + e);
+                acc[j] = acc[j] + LOADF(w + e) * LOADF(x + e);
             }
-            sum = j == 0 ? acc : sum + acc;
         }
+        sum = acc[0];
+        for (int j = 1; j < 8; j++) sum = sum + acc[j];
         i = chunks * 8;
     }
     if (i + 4 <= n) {

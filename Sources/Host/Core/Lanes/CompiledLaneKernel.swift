@@ -1,23 +1,38 @@
 import CLaneKernels
 import Foundation
 
-/// The NRL step compiled for AVX-512 (16 lanes) and AVX2 (8 lanes) in C (`Sources/Host/LaneKernels`),
-/// used instead of the generic Swift code when the CPU runs it. Both give the same bits
-/// (LanesTests runs each).
+/// The NRL step compiled for AVX-512 and AVX2 in C (`Sources/Host/LaneKernels`), used instead of the
+/// generic Swift code when the CPU runs it. Every one gives the same bits (LanesTests runs each).
 public enum CompiledLaneKernel {
-    public typealias Step = @convention(c) (UnsafeMutablePointer<nrl_lanes_step>?) -> Void
+    typealias Step = @convention(c) (UnsafeMutablePointer<nrl_lanes_step>?) -> Void
 
-    /// The widest kernel this CPU runs: 16 (AVX-512), 8 (AVX2) or 0 (none, or NRLHOST_LANE_KERNELS=off).
-    public static let cpuWidth: Int = {
-        if ProcessInfo.processInfo.environment["NRLHOST_LANE_KERNELS"] == "off" { return 0 }
-        return Int(nrl_lanes_kernel_width())
+    public enum InstructionSet: Int, Comparable, Sendable {
+        case avx2 = 8, avx512 = 16
+        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// What this CPU runs: AVX-512, AVX2, or neither (nil). NRLHOST_LANE_KERNELS=avx2 or =generic
+    /// lowers it, to check on one machine what a machine without AVX-512 (or without either) computes.
+    public static let available: InstructionSet? = {
+        let cpu: InstructionSet? = switch nrl_lanes_kernel_width() {
+        case 16: .avx512
+        case 8: .avx2
+        default: nil
+        }
+        switch ProcessInfo.processInfo.environment["NRLHOST_LANE_KERNELS"] {
+        case "generic"?: return nil
+        case "avx2"?: return cpu.map { min($0, .avx2) }
+        default: return cpu
+        }
     }()
 
-    /// The compiled step for `width` lanes, if this CPU runs it.
-    static func nrlStep(width: Int) -> Step? {
-        switch width {
-        case 16 where cpuWidth >= 16: return nrl_lanes_act16
-        case 8 where cpuWidth >= 8: return nrl_lanes_act8
+    /// The compiled step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
+    static func nrlStep(width: Int, set: InstructionSet?) -> Step? {
+        guard let set, let cpu = available else { return nil }
+        switch (width, min(set, cpu)) {
+        case (16, .avx512): return nrl_lanes_act16
+        case (8, .avx512): return nrl_lanes_act8_avx512
+        case (8, .avx2): return nrl_lanes_act8
         default: return nil
         }
     }

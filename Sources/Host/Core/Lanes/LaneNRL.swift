@@ -26,7 +26,7 @@ final class LaneNRL<L: LaneWidth> {
     private let kernelStep: UnsafeMutablePointer<nrl_lanes_step>
     private let layerSizes: UnsafeMutablePointer<Int32>
 
-    init(shape: NetworkShape, parameters: Parameters, compiled: Bool = true) {
+    init(shape: NetworkShape, parameters: Parameters, kernels: CompiledLaneKernel.InstructionSet?) {
         self.shape = shape
         weights = LaneMatrices(shape: shape)
         trace = LaneMatrices(shape: shape)
@@ -41,7 +41,7 @@ final class LaneNRL<L: LaneWidth> {
         norm.initialize(repeating: 0, count: L.count)
         traceScale = .allocate(capacity: 1)
         traceScale.initialize(to: L.Floats())
-        kernel = compiled ? CompiledLaneKernel.nrlStep(width: L.count) : nil
+        kernel = CompiledLaneKernel.nrlStep(width: L.count, set: kernels)
         // The kernel reads a generator's four state vectors as s0 of every lane, then s1, s2, s3.
         precondition(MemoryLayout<LaneRandom<L>>.size == 4 * MemoryLayout<L.Words>.stride
                      && MemoryLayout<LaneRandom<L>>.offset(of: \LaneRandom<L>.s3) == 3 * MemoryLayout<L.Words>.stride)

@@ -10,11 +10,12 @@ public struct LaneSweep {
     public let threads: Int
     /// For width 1: the rules and environments to build single-run sessions from.
     public let plugins: Plugins?
-    /// False: the generic Swift code even where a compiled kernel exists (`CompiledLaneKernel`); the same bits.
-    public let compiled: Bool
+    /// The compiled kernels to use where the CPU runs them (`CompiledLaneKernel`); nil: the generic Swift
+    /// code. The same bits either way.
+    public let kernels: CompiledLaneKernel.InstructionSet?
 
     public init(specs: [RunSpec], width: Int = LaneWidthChoice.width(), threads: Int = 1, plugins: Plugins? = nil,
-                compiled: Bool = true) {
+                kernels: CompiledLaneKernel.InstructionSet? = CompiledLaneKernel.available) {
         precondition(LaneWidthChoice.supported.contains(width), "lane width \(width) is not one of \(LaneWidthChoice.supported)")
         precondition(specs.allSatisfy(LaneSupport.supports), "the lanes engine does not support every spec of this batch")
         precondition(Set(specs.map(LaneSupport.batchKey)).count <= 1, "a lanes batch shares rule, environment, shape and parameters")
@@ -22,7 +23,7 @@ public struct LaneSweep {
         self.width = width
         self.threads = max(1, threads)
         self.plugins = plugins
-        self.compiled = compiled
+        self.kernels = kernels
     }
 
     /// Trains every run; `onEpisode(run, record)` and `onFinish(run, outcome)` (run: index into `specs`)
@@ -32,11 +33,11 @@ public struct LaneSweep {
                     onFinish: @escaping @Sendable (Int, LaneRunOutcome) -> Void,
                     shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
         let queue = LaneRunQueue(specs)
-        let width = self.width, plugins = self.plugins, compiled = self.compiled
+        let width = self.width, plugins = self.plugins, kernels = self.kernels
         let failure = Locked<Error?>(nil)
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             do {
-                try Self.train(queue, width: width, plugins: plugins, compiled: compiled, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+                try Self.train(queue, width: width, plugins: plugins, kernels: kernels, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
             } catch {
                 _ = failure.exchange(error)
             }
@@ -47,7 +48,8 @@ public struct LaneSweep {
     /// One engine of `width` lanes on this thread, training runs from `queue` (which other threads may
     /// share) until it is empty or `shouldStop` says so. `onStart(run)` is called as a run takes a lane.
     /// Every spec of the queue must be supported (`LaneSupport.supports`) and share one batch key.
-    public static func train(_ queue: LaneRunQueue, width: Int, plugins: Plugins?, compiled: Bool = true,
+    public static func train(_ queue: LaneRunQueue, width: Int, plugins: Plugins?,
+                             kernels: CompiledLaneKernel.InstructionSet? = CompiledLaneKernel.available,
                              onStart: (Int) -> Void = { _ in },
                              onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void,
                              shouldStop: @escaping () -> Bool = { false }) throws {
@@ -61,11 +63,11 @@ public struct LaneSweep {
         default: gamma = 0.66
         }
         switch width {
-        case 16: LaneTrainer<SixteenLanes>(queue: queue, template: template, shape: shape, gamma: gamma, compiled: compiled)
+        case 16: LaneTrainer<SixteenLanes>(queue: queue, template: template, shape: shape, gamma: gamma, kernels: kernels)
             .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-        case 8: LaneTrainer<EightLanes>(queue: queue, template: template, shape: shape, gamma: gamma, compiled: compiled)
+        case 8: LaneTrainer<EightLanes>(queue: queue, template: template, shape: shape, gamma: gamma, kernels: kernels)
             .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-        case 4: LaneTrainer<FourLanes>(queue: queue, template: template, shape: shape, gamma: gamma, compiled: compiled)
+        case 4: LaneTrainer<FourLanes>(queue: queue, template: template, shape: shape, gamma: gamma, kernels: kernels)
             .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
         default: try runSingly(queue, plugins: plugins, onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
         }

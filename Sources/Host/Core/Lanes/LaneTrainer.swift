@@ -18,10 +18,10 @@ final class LaneTrainer<L: LaneWidth> {
     private var baseline: [EpisodicBaseline]
     private var recent: [RecentReturns]
 
-    init(queue: LaneRunQueue, template: RunSpec, shape: NetworkShape, gamma: Double, compiled: Bool) {
+    init(queue: LaneRunQueue, template: RunSpec, shape: NetworkShape, gamma: Double, kernels: CompiledLaneKernel.InstructionSet?) {
         self.queue = queue
         self.gamma = gamma
-        rule = LaneNRL(shape: shape, parameters: template.parameters, compiled: compiled)
+        rule = LaneNRL(shape: shape, parameters: template.parameters, kernels: kernels)
         let w = L.count
         run = Array(repeating: nil, count: w)
         episode = Array(repeating: 0, count: w)

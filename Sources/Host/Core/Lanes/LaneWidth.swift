@@ -48,20 +48,18 @@ public enum LaneWidthChoice {
         return defaultWidth
     }
 
-    /// 8. The package is compiled for the baseline instruction set (SSE2 on x86-64; per-target flags for
-    /// AVX-512 would bar NRLCore from being a package dependency), so a SIMD16<Float> is four 128-bit
-    /// operations whatever the CPU: measured on a Zen 4 (AVX-512), 8 lanes cost 0.80× the single-run
-    /// path per step and 16 lanes 1.05× (`nrlhost bench --lanes-only --widths 8 --widths 4`).
-    /// Choose from `cpuWidth` once kernels compiled for AVX-512 and AVX2 exist.
-    public static let defaultWidth = 8
+    /// The width of the widest compiled kernel this CPU runs (16 with AVX-512, 8 with AVX2); otherwise 8,
+    /// for the generic Swift code (compiled for the baseline instruction set, where 8 lanes measured 0.80×
+    /// the single-run path per step and 16 lanes 1.05×).
+    public static let defaultWidth = CompiledLaneKernel.available?.rawValue ?? 8
 
-    /// 16 when the CPU has AVX-512F, 8 with AVX2, 4 otherwise: what the CPU could use.
+    /// 16 when the CPU has AVX-512 (F, DQ, VL, BW), 8 with AVX2, 4 otherwise, read from /proc/cpuinfo.
     public static let cpuWidth: Int = {
         #if os(Linux) && arch(x86_64)
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return 4 }
         let flags = Set(flagsLine.split(separator: " ").map(String.init))
-        if flags.contains("avx512f") { return 16 }
+        if ["avx512f", "avx512dq", "avx512vl", "avx512bw"].allSatisfy(flags.contains) { return 16 }
         if flags.contains("avx2") { return 8 }
         return 4
         #else

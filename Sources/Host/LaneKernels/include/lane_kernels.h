@@ -40,5 +40,6 @@ int nrl_lanes_kernel_width(void);
 /// Call only the width `nrl_lanes_kernel_width` admits.
 void nrl_lanes_act16(nrl_lanes_step *step);
 void nrl_lanes_act8(nrl_lanes_step *step);
+void nrl_lanes_act8_avx512(nrl_lanes_step *step);  // 8 lanes in AVX-512 instructions
 
 #endif
