@@ -55,10 +55,17 @@ final class LanesTests: XCTestCase {
 
     func assertSame(_ expected: [Result], _ actual: [Result], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(expected.count, actual.count, what, file: file, line: line)
+        // The first difference only: whole weight vectors would bury it.
+        func first<T: Equatable>(_ e: [T], _ a: [T], _ name: String, run i: Int) {
+            guard e != a else { return }
+            let k = zip(e, a).firstIndex { $0 != $1 } ?? min(e.count, a.count)
+            XCTFail("\(what): run \(i) \(name) differ first at \(k) (of \(e.count) and \(a.count)): "
+                    + "\(k < e.count ? "\(e[k])" : "none") expected, \(k < a.count ? "\(a[k])" : "none") computed", file: file, line: line)
+        }
         for (i, (e, a)) in zip(expected, actual).enumerated() {
-            XCTAssertEqual(e.lengths, a.lengths, "\(what): run \(i) episode lengths", file: file, line: line)
-            XCTAssertEqual(e.returns, a.returns, "\(what): run \(i) returns", file: file, line: line)
-            XCTAssertEqual(e.weights, a.weights, "\(what): run \(i) final weights", file: file, line: line)
+            first(e.lengths, a.lengths, "episode lengths", run: i)
+            first(e.returns, a.returns, "returns (bit patterns)", run: i)
+            first(e.weights, a.weights, "final weights (bit patterns)", run: i)
         }
     }
 
