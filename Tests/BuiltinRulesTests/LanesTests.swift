@@ -58,7 +58,7 @@ final class LanesTests: XCTestCase {
         // The first difference only: whole weight vectors would bury it.
         func first<T: Equatable>(_ e: [T], _ a: [T], _ name: String, run i: Int) {
             guard e != a else { return }
-            let k = zip(e, a).firstIndex { $0 != $1 } ?? min(e.count, a.count)
+            let k = zip(e, a).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(e.count, a.count)
             XCTFail("\(what): run \(i) \(name) differ first at \(k) (of \(e.count) and \(a.count)): "
                     + "\(k < e.count ? "\(e[k])" : "none") expected, \(k < a.count ? "\(a[k])" : "none") computed", file: file, line: line)
         }
