@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("lane-episodes"), help: "Lanes rows: 16 runs per thread of this many episodes each, the same work at every width (0: run for --seconds instead).")
     var laneEpisodes: Int = 300
 
-    @Option(help: "Folder holding the C yardsticks nrl_cartpole.c and nrl_lanes.c: with --lanes-only they are compiled (cc -O3 -march=native) and run beside the lanes rows. Default: ../shared/bench when it exists.")
+    @Option(help: "Folder holding the C yardsticks nrl_cartpole.c and nrl_lanes.c: with --lanes-only they are compiled (cc -O3 -march=native) and run beside the lanes rows. Default: tools/bench when it exists (run from the repository).")
     var yardsticks: String?
 
     @Option(name: .customLong("yardstick-episodes"), help: "Episodes per run of the C yardsticks.")
@@ -126,10 +126,10 @@ struct BenchCommand: ParsableCommand {
         try printJSON(results)
     }
 
-    /// The C yardsticks of ../shared/bench, built and run now so that they share the machine's state with
+    /// The C yardsticks of tools/bench, built and run now so that they share the machine's state with
     /// the rows above: the plain single-run loop and the lanes prototype (not bit-identical with a single run).
     private func runYardsticks() throws {
-        let folder = yardsticks ?? "../shared/bench"
+        let folder = yardsticks ?? "tools/bench"
         let sources = ["nrl_cartpole.c", "nrl_lanes.c"].map { "\(folder)/\($0)" }
         guard sources.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
             if yardsticks != nil { throw ValidationError("no nrl_cartpole.c and nrl_lanes.c in \(folder)") }

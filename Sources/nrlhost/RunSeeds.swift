@@ -45,8 +45,10 @@ extension RunCommand {
             try RunDirectory(url: URL(fileURLWithPath: out).appendingPathComponent("seed-\(spec.seed)"), spec: spec,
                              scripts: try plugins.sources(of: spec))
         }
-        let width = specs.allSatisfy(LaneSupport.supports) ? engine.laneWidth : 1
         let cores = ProcessInfo.processInfo.activeProcessorCount
+        let widest = specs.allSatisfy(LaneSupport.supports) ? engine.laneWidth : 1
+        // Fewer seeds than 16 per core: 8-lane engines keep every core busy (and idle fewer lanes).
+        let width = widest == 16 && specs.count < 16 * cores ? 8 : widest
         let threads = max(1, min(cores, (specs.count + width - 1) / width))
         print(ScriptText.oneLine("\(template.rule) on \(template.environment), \(specs.count) seeds (\(text)), \(template.episodes) episodes each, "
               + (width > 1 ? "\(width) runs per core in SIMD lanes" : "one run per core") + " on \(threads) core\(threads == 1 ? "" : "s")"))

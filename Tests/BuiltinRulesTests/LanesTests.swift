@@ -114,6 +114,24 @@ final class LanesTests: XCTestCase {
         }
     }
 
+    func testBPCartPoleLanesGiveTheSingleRunsBits() throws {
+        // BP trains in lanes with the compiled kernels (AVX-512 at 16 and 8 lanes, AVX2 at 8); without one
+        // (width 4, the generic code) its runs train alone, which must give the same bits too.
+        for (hidden, layers, settings) in [(64, 1, [String]()), (13, 2, ["lr=0.02", "gamma=0.5"]), (12, 3, [])] {
+            let specs = try specs(rule: "bp", hidden: hidden, layers: layers, settings: settings, count: hidden == 64 ? 24 : 10)
+            XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
+            let expected = try single(specs)
+            XCTAssertGreaterThan(Set(expected.map { $0.lengths.reduce(0, +) }).count, specs.count / 2)
+            let what = "bp \(layers)×\(hidden) \(settings)"
+            for width in [16, 8, 4] {
+                assertSame(expected, try lanes(specs, width: width), "\(what), \(width) lanes")
+            }
+            assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(what), 8 lanes, AVX2")
+            assertSame(expected, try lanes(specs, width: 8, kernels: nil), "\(what), 8 lanes, no kernel")
+            assertSame(expected, try lanes(specs, width: 16, threads: 2), "\(what), 16 lanes on 2 threads")
+        }
+    }
+
     func testTheCompiledKernelsAreThoseTheCPUHas() {
         // The C kernels' own CPU check agrees with the kernel's flags in /proc/cpuinfo, so the tests above ran
         // the AVX-512 and AVX2 kernels wherever the CPU has them (and did not quietly fall back to generic code).
@@ -123,6 +141,7 @@ final class LanesTests: XCTestCase {
 
     func testRunsTheLanesEngineDoesNotComputeAreLeftToTheSingleRunPath() throws {
         XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "rmhl", environment: "cartpole", seed: 1).resolve(in: plugins)))
+        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "bp", environment: "acrobot", seed: 1).resolve(in: plugins)))
         XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl", environment: "acrobot", seed: 1).resolve(in: plugins)))
         XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl", environment: "cartpole", seed: 1,
                                                            settings: ["env.sutton_barto_reward=true"]).resolve(in: plugins)))

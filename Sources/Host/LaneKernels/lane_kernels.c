@@ -1,4 +1,4 @@
-// The two compilations of nrl_step.h and the choice between them.
+// The three compilations of lane_step.h and the choice between them.
 #pragma STDC FP_CONTRACT OFF  // a·b + c stays two roundings, as in Swift
 // The 8-wide kernel passes 512-bit vectors between static functions, whose ABI nobody else sees.
 #pragma clang diagnostic ignored "-Wpsabi"
@@ -10,32 +10,37 @@
 #endif
 
 #define W 16
-#define KERNEL_NAME nrl_lanes_act16
+#define NRL_KERNEL nrl_lanes_act16
+#define BP_KERNEL bp_lanes_act16
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
 #define KERNEL_AVX512
 #define PREFIX k16_
-#include "nrl_step.h"
+#include "lane_step.h"
 #undef W
-#undef KERNEL_NAME
+#undef NRL_KERNEL
+#undef BP_KERNEL
 #undef KERNEL_TARGET
 #undef KERNEL_AVX512
 #undef PREFIX
 
 #define W 8
-#define KERNEL_NAME nrl_lanes_act8_avx512
+#define NRL_KERNEL nrl_lanes_act8_avx512
+#define BP_KERNEL bp_lanes_act8_avx512
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
 #define KERNEL_AVX512
 #define PREFIX k8z_
-#include "nrl_step.h"
-#undef KERNEL_NAME
+#include "lane_step.h"
+#undef NRL_KERNEL
+#undef BP_KERNEL
 #undef KERNEL_TARGET
 #undef KERNEL_AVX512
 #undef PREFIX
 
-#define KERNEL_NAME nrl_lanes_act8
+#define NRL_KERNEL nrl_lanes_act8
+#define BP_KERNEL bp_lanes_act8
 #define KERNEL_TARGET "avx2"
 #define PREFIX k8_
-#include "nrl_step.h"
+#include "lane_step.h"
 
 int nrl_lanes_kernel_width(void) {
 #if defined(__x86_64__)
@@ -51,4 +56,7 @@ int nrl_lanes_kernel_width(void) {
 void nrl_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void nrl_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void nrl_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void bp_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void bp_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void bp_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 #endif

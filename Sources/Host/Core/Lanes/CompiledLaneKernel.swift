@@ -1,7 +1,7 @@
 import CLaneKernels
 import Foundation
 
-/// The NRL step compiled for AVX-512 and AVX2 in C (`Sources/Host/LaneKernels`), used instead of the
+/// The NRL and BP steps compiled for AVX-512 and AVX2 in C (`Sources/Host/LaneKernels`), used instead of the
 /// generic Swift code when the CPU runs it. Every one gives the same bits (LanesTests runs each).
 public enum CompiledLaneKernel {
     typealias Step = @convention(c) (UnsafeMutablePointer<nrl_lanes_step>?) -> Void
@@ -33,6 +33,17 @@ public enum CompiledLaneKernel {
         case (16, .avx512): return nrl_lanes_act16
         case (8, .avx512): return nrl_lanes_act8_avx512
         case (8, .avx2): return nrl_lanes_act8
+        default: return nil
+        }
+    }
+
+    /// The compiled BP step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
+    static func bpStep(width: Int, set: InstructionSet?) -> Step? {
+        guard let set, let cpu = available else { return nil }
+        switch (width, min(set, cpu)) {
+        case (16, .avx512): return bp_lanes_act16
+        case (8, .avx512): return bp_lanes_act8_avx512
+        case (8, .avx2): return bp_lanes_act8
         default: return nil
         }
     }

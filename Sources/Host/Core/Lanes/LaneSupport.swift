@@ -1,16 +1,17 @@
 /// Which runs the lanes engine can train, and which runs can share an engine.
 public enum LaneSupport {
-    /// True when the lanes engine computes this spec: the native NRL rule learning once per episode
-    /// on the builtin CartPole with its default reward. Everything else keeps the single-run path.
+    /// True when the lanes engine takes this spec: the native NRL or BP rule learning once per episode on
+    /// the builtin CartPole with its default reward. Everything else keeps the single-run path. (BP trains
+    /// in lanes only where a compiled kernel runs; `LaneSweep` trains it alone elsewhere.)
     public static func supports(_ spec: RunSpec) -> Bool {
         guard spec.script == nil, spec.ruleScriptHash == nil, spec.environmentScriptHash == nil else { return false }
-        guard spec.rule == "nrl", spec.environment == "cartpole" else { return false }
+        guard spec.rule == "nrl" || spec.rule == "bp", spec.environment == "cartpole" else { return false }
         if spec.environmentParameters?["sutton_barto_reward"] == .boolean(true) { return false }
         switch spec.parameters["gamma"] {
         case nil, .real?, .integer?: break
         default: return false
         }
-        return spec.parameters["lr"] != nil && spec.parameters["sigma"] != nil
+        return spec.parameters["lr"] != nil && (spec.rule == "bp" || spec.parameters["sigma"] != nil)
     }
 
     /// Runs with equal keys can train in one engine: the same rule, environment, shape and parameters

@@ -62,14 +62,29 @@ public struct LaneSweep {
         case .integer(let v)?: gamma = Double(v)
         default: gamma = 0.66
         }
-        switch width {
-        case 16: LaneTrainer<SixteenLanes>(queue: queue, template: template, shape: shape, gamma: gamma, kernels: kernels)
-            .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-        case 8: LaneTrainer<EightLanes>(queue: queue, template: template, shape: shape, gamma: gamma, kernels: kernels)
-            .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-        case 4: LaneTrainer<FourLanes>(queue: queue, template: template, shape: shape, gamma: gamma, kernels: kernels)
-            .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
-        default: try runSingly(queue, plugins: plugins, onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+        func train<R: LaneRule>(_ rule: R) {
+            LaneTrainer(queue: queue, rule: rule, gamma: gamma)
+                .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
+        }
+        /// Trains the batch's rule in lanes of width W; false when no engine of that width computes it.
+        /// (Concrete rule types all the way down, so that the generic code is specialised for each width.)
+        func train<W: LaneWidth>(_: W.Type) -> Bool {
+            if template.rule == "bp" {
+                guard let kernel = CompiledLaneKernel.bpStep(width: W.count, set: kernels) else { return false }
+                train(LaneBP<W>(shape: shape, parameters: template.parameters, kernel: kernel))
+            } else {
+                train(LaneNRL<W>(shape: shape, parameters: template.parameters, kernels: kernels))
+            }
+            return true
+        }
+        let trained = switch width {
+        case 16: train(SixteenLanes.self)
+        case 8: train(EightLanes.self)
+        case 4: train(FourLanes.self)
+        default: false
+        }
+        if !trained {
+            try runSingly(queue, plugins: plugins, onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
         }
     }
 

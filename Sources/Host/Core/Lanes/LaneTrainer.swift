@@ -1,10 +1,12 @@
 /// The episode loop of `Trainer` for W runs at once, one per lane, each at its own step of its own
 /// episode. A lane whose run has done all its episodes takes the next run from the queue; when the
 /// queue is empty it idles (it goes on stepping, but nothing it does is used).
-/// Supports what `LaneSupport` admits: native NRL, delayed form, on CartPole.
-final class LaneTrainer<L: LaneWidth> {
+/// Supports what `LaneSupport` admits: native NRL and BP, delayed form, on CartPole.
+final class LaneTrainer<R: LaneRule> {
+    typealias L = R.Width
+
     private let queue: LaneRunQueue
-    private let rule: LaneNRL<L>
+    private let rule: R
     private let environment = LaneCartPole<L>()
     private let gamma: Double
 
@@ -18,10 +20,10 @@ final class LaneTrainer<L: LaneWidth> {
     private var baseline: [EpisodicBaseline]
     private var recent: [RecentReturns]
 
-    init(queue: LaneRunQueue, template: RunSpec, shape: NetworkShape, gamma: Double, kernels: CompiledLaneKernel.InstructionSet?) {
+    init(queue: LaneRunQueue, rule: R, gamma: Double) {
         self.queue = queue
         self.gamma = gamma
-        rule = LaneNRL(shape: shape, parameters: template.parameters, kernels: kernels)
+        self.rule = rule
         let w = L.count
         run = Array(repeating: nil, count: w)
         episode = Array(repeating: 0, count: w)

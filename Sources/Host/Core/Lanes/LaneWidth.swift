@@ -53,6 +53,16 @@ public enum LaneWidthChoice {
     /// the single-run path per step and 16 lanes 1.05×).
     public static let defaultWidth = CompiledLaneKernel.available?.rawValue ?? 8
 
+    /// The engines that `runs` runs of one batch fill, widest first, for the sweep's `width`: as many
+    /// engines of `width` lanes as they fill, then one of 8 lanes if 8 more remain (a width-16 sweep has
+    /// 8-lane kernels too). The rest train alone: a lane that idles costs as much as one that trains.
+    public static func fill(runs: Int, width: Int) -> [Int] {
+        guard width > 1 else { return [] }
+        var engines = Array(repeating: width, count: runs / width)
+        if width == 16 && runs % 16 >= 8 { engines.append(8) }
+        return engines
+    }
+
     /// 16 when the CPU has AVX-512 (F, DQ, VL, BW), 8 with AVX2, 4 otherwise, read from /proc/cpuinfo.
     public static let cpuWidth: Int = {
         #if os(Linux) && arch(x86_64)

@@ -1,4 +1,4 @@
-// One step of NRL's delayed form for W runs side by side, one per SIMD lane, compiled for AVX-512
+// One step of NRL's or BP's delayed form for W runs side by side, one per SIMD lane, compiled for AVX-512
 // (W = 16) and AVX2 (W = 8) and chosen at run time. Swift's generic code cannot be compiled for those
 // instruction sets without package-wide flags, which would bar NRLCore from being a dependency; a C
 // function can carry its own target attribute. Every lane computes exactly the bits of the single-run
@@ -15,7 +15,7 @@ typedef struct {
     const int32_t *fan_in;      // per layer
     const int32_t *fan_out;     // per layer
     float *weights;             // layer after layer, row-major within a layer
-    float *trace;               // the same layout as weights
+    float *trace;               // the same layout as weights (BP: Σ_t ∇ log π(a_t))
     float *clean_inputs;        // x_0 … x_{L−1} of the clean pass (x_0: the observation, written by the caller)
     float *clean_pre;           // pre-activations of every layer's units
     float *noisy_inputs;
@@ -31,6 +31,7 @@ typedef struct {
     double ziggurat_r;
     double sigma;
     int64_t *actions;           // out: each lane's action
+    float *errors;              // BP: ε of every unit
 } nrl_lanes_step;
 
 /// 16 when this CPU runs the AVX-512 kernel, 8 when it runs the AVX2 one, 0 otherwise.
@@ -41,5 +42,11 @@ int nrl_lanes_kernel_width(void);
 void nrl_lanes_act16(nrl_lanes_step *step);
 void nrl_lanes_act8(nrl_lanes_step *step);
 void nrl_lanes_act8_avx512(nrl_lanes_step *step);  // 8 lanes in AVX-512 instructions
+
+/// One step of BP (REINFORCE, delayed form) for every lane: clean pass, action, trace += ∇ log π(a).
+/// Reads weights, clean_*, probabilities, log_clean, action_random, errors; writes actions and trace.
+void bp_lanes_act16(nrl_lanes_step *step);
+void bp_lanes_act8(nrl_lanes_step *step);
+void bp_lanes_act8_avx512(nrl_lanes_step *step);
 
 #endif

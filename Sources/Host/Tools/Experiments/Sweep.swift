@@ -61,18 +61,21 @@ public final class Sweep: @unchecked Sendable {
         case lanes(LaneGroup)
     }
 
-    /// Runs that can share a lanes engine; `runIndices[i]` is the sweep index of the queue's spec i.
+    /// Runs that share one lanes engine of `width` lanes; `runIndices[i]` is the sweep index of the queue's spec i.
     private final class LaneGroup: @unchecked Sendable {
         let queue: LaneRunQueue
         let runIndices: [Int]
-        init(runIndices: [Int], specs: [RunSpec]) {
+        let width: Int
+        init(runIndices: [Int], specs: [RunSpec], width: Int) {
             self.runIndices = runIndices
+            self.width = width
             queue = LaneRunQueue(specs)
         }
     }
 
-    /// Groups of two or more runs the lanes engine supports, each served by as many engines as its
-    /// runs fill (at most `jobs`); every other run alone. Lanes groups first: they are the long items.
+    /// Runs the lanes engine supports, grouped by batch key and cut into engines whose lanes they fill
+    /// (`LaneWidthChoice.fill`: an idle lane costs as much as a busy one); what fills no engine, and every
+    /// other run, alone. Lanes engines first: they are the long items.
     private func workItems() -> [WorkItem] {
         let width = engine.laneWidth
         guard width > 1 else { return runs.indices.map { .single($0) } }
@@ -86,10 +89,14 @@ public final class Sweep: @unchecked Sendable {
         var items: [WorkItem] = []
         for key in order {
             let indices = groups[key]!
-            guard indices.count > 1 else { singles.append(contentsOf: indices); continue }
-            let group = LaneGroup(runIndices: indices, specs: indices.map { runs[$0].1 })
-            let engines = max(1, min(jobs, (indices.count + width - 1) / width))
-            items += Array(repeating: .lanes(group), count: engines)
+            let widths = LaneWidthChoice.fill(runs: indices.count, width: width)
+            var next = 0
+            for w in widths {
+                let chunk = Array(indices[next..<(next + w)])
+                next += w
+                items.append(.lanes(LaneGroup(runIndices: chunk, specs: chunk.map { runs[$0].1 }, width: w)))
+            }
+            singles += indices[next...]
         }
         return items + singles.sorted().map { .single($0) }
     }
@@ -134,7 +141,7 @@ public final class Sweep: @unchecked Sendable {
         let id = { (r: Int) in self.runs[group.runIndices[r]].0.id }
         do {
             try LaneSweep.train(
-                group.queue, width: engine.laneWidth, plugins: plugins,
+                group.queue, width: group.width, plugins: plugins,
                 onStart: { r in
                     let (stored, _) = begin(worker, group.runIndices[r], lanes: true)
                     started[r] = Date()

@@ -1,5 +1,5 @@
-// NRL's delayed-form step for W lanes; included by lane_kernels.c once per width with W, KERNEL_NAME,
-// KERNEL_TARGET and PREFIX defined. Each function mirrors a Swift one, named beside it; the loops over
+// The lanes steps of NRL's and BP's delayed forms for W lanes; included by lane_kernels.c once per
+// compilation with W, NRL_KERNEL, BP_KERNEL, KERNEL_TARGET and PREFIX defined. Each function mirrors a Swift one, named beside it; the loops over
 // lanes (k < W) are what the compiler turns into vector instructions.
 #if defined(__x86_64__)
 
@@ -220,7 +220,7 @@ TARGET static inline void F(softmax)(const float *z, int n, int k, double *proba
     }
 }
 
-TARGET void KERNEL_NAME(nrl_lanes_step *st) {
+TARGET void NRL_KERNEL(nrl_lanes_step *st) {
     const int layers = st->layer_count;
     int unit_count = 0;
     for (int l = 0; l < layers; l++) unit_count += st->fan_out[l];
@@ -271,6 +271,68 @@ TARGET void KERNEL_NAME(nrl_lanes_step *st) {
                 STOREF(row + (size_t)j * W, LOADF(row + (size_t)j * W) + alpha * LOADF(x + (size_t)j * W));
         }
         in_offset += (size_t)cols; unit_offset += (size_t)rows; weight_offset += (size_t)rows * (size_t)cols;
+    }
+}
+
+/// `Reinforce.act` for every lane (delayed form): the clean pass, the action from π, and
+/// trace += ∇ log π(a) by backpropagation (`Backprop.addLogProbabilityGradient` with scale 1):
+/// ε_L = Float(onehot(a) − π), ε_l = f′(a_l) ⊙ W_{l+1}ᵀ ε_{l+1} (axpy row by row), trace_l += ε_l x_{l−1}ᵀ.
+TARGET void BP_KERNEL(nrl_lanes_step *st) {
+    const int layers = st->layer_count;
+    size_t unit_offset[layers + 1], in_offset[layers + 1], weight_offset[layers + 1];
+    unit_offset[0] = in_offset[0] = weight_offset[0] = 0;
+    for (int l = 0; l < layers; l++) {
+        unit_offset[l + 1] = unit_offset[l] + (size_t)st->fan_out[l];
+        in_offset[l + 1] = in_offset[l] + (size_t)st->fan_in[l];
+        weight_offset[l + 1] = weight_offset[l] + (size_t)st->fan_in[l] * (size_t)st->fan_out[l];
+    }
+    const int outputs = st->fan_out[layers - 1];
+    const size_t last_units = unit_offset[layers - 1];
+    float *errors = st->errors;
+
+    F(propagate)(st, st->clean_inputs, st->clean_pre, 1, 0);
+    VU bits = F(next)(st->action_random);
+    for (int k = 0; k < W; k++) {
+        F(softmax)(st->clean_pre + last_units * W, outputs, k, st->probabilities, st->log_clean);
+        double u = (double)(bits[k] >> 11) * 0x1.0p-53;
+        int action = outputs - 1;
+        double cumulative = 0.0;
+        for (int o = 0; o < outputs - 1; o++) {
+            cumulative += st->probabilities[o * W + k];
+            if (u < cumulative) { action = o; break; }
+        }
+        st->actions[k] = action;
+        for (int o = 0; o < outputs; o++)
+            errors[(last_units + (size_t)o) * W + k] = (float)((o == action ? 1.0 : 0.0) - st->probabilities[o * W + k]);
+    }
+    for (int l = layers - 2; l >= 0; l--) {
+        const int n = st->fan_out[l], above = st->fan_out[l + 1];
+        float *e = errors + unit_offset[l] * W;
+        const float *e_above = errors + unit_offset[l + 1] * W, *w = st->weights + weight_offset[l + 1] * W;
+        for (int j = 0; j < n; j++) STOREF(e + (size_t)j * W, (VF){0});
+        for (int i = 0; i < above; i++) {
+            VF alpha = LOADF(e_above + (size_t)i * W);
+            const float *row = w + (size_t)i * n * W;
+            for (int j = 0; j < n; j++) STOREF(e + (size_t)j * W, LOADF(e + (size_t)j * W) + alpha * LOADF(row + (size_t)j * W));
+        }
+        const float *a = st->clean_pre + unit_offset[l] * W;
+        for (int j = 0; j < n; j++) {
+            VF v = LOADF(a + (size_t)j * W);
+            VM keep = (VM)(v >= 0);  // LeakyReLU.derivative: a ≥ 0 ? 1 : 0.1
+            VF slope = (VF)(((VM)((VF){0} + 1.0f) & keep) | ((VM)((VF){0} + 0.1f) & ~keep));
+            STOREF(e + (size_t)j * W, LOADF(e + (size_t)j * W) * slope);
+        }
+    }
+    for (int l = 0; l < layers; l++) {
+        const int rows = st->fan_out[l], cols = st->fan_in[l];
+        const float *e = errors + unit_offset[l] * W, *x = st->clean_inputs + in_offset[l] * W;
+        float *m = st->trace + weight_offset[l] * W;
+        for (int i = 0; i < rows; i++) {
+            VF alpha = LOADF(e + (size_t)i * W);  // (1·ε_i): exact
+            float *row = m + (size_t)i * cols * W;
+            for (int j = 0; j < cols; j++)
+                STOREF(row + (size_t)j * W, LOADF(row + (size_t)j * W) + alpha * LOADF(x + (size_t)j * W));
+        }
     }
 }
 

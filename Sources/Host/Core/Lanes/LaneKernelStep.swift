@@ -1,0 +1,47 @@
+import CLaneKernels
+
+/// The buffers of a compiled lanes step (`nrl_lanes_step` in lane_kernels.h), pointing into a rule's
+/// lane-major matrices and passes, and the call of the step.
+final class LaneKernelStep<L: LaneWidth> {
+    let step: UnsafeMutablePointer<nrl_lanes_step>
+    private let kernel: CompiledLaneKernel.Step
+    private let layerSizes: UnsafeMutablePointer<Int32>
+
+    init(_ kernel: @escaping CompiledLaneKernel.Step, shape: NetworkShape, weights: LaneMatrices<L>, trace: LaneMatrices<L>,
+         clean: LanePass<L>, noisy: LanePass<L>?, errors: UnsafeMutablePointer<L.Floats>?, sigma: Double) {
+        // The kernel reads a generator's four state vectors as s0 of every lane, then s1, s2, s3.
+        precondition(MemoryLayout<LaneRandom<L>>.size == 4 * MemoryLayout<L.Words>.stride
+                     && MemoryLayout<LaneRandom<L>>.offset(of: \LaneRandom<L>.s3) == 3 * MemoryLayout<L.Words>.stride)
+        self.kernel = kernel
+        let layers = shape.layerCount
+        layerSizes = .allocate(capacity: 2 * layers)
+        for l in 0..<layers {
+            layerSizes[l] = Int32(shape.inputs(l))
+            layerSizes[layers + l] = Int32(shape.outputs(l))
+        }
+        func floats(_ p: UnsafeMutablePointer<L.Floats>?) -> UnsafeMutablePointer<Float>? {
+            p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }
+        }
+        step = .allocate(capacity: 1)
+        step.initialize(to: nrl_lanes_step(
+            layer_count: Int32(layers), fan_in: UnsafePointer(layerSizes), fan_out: UnsafePointer(layerSizes + layers),
+            weights: floats(weights.values), trace: floats(trace.values),
+            clean_inputs: floats(clean.inputs), clean_pre: floats(clean.preActivations),
+            noisy_inputs: floats(noisy?.inputs), noisy_pre: floats(noisy?.preActivations), noise: floats(noisy?.noise),
+            probabilities: clean.probabilities, log_clean: clean.logProbabilities, log_noisy: noisy?.logProbabilities,
+            noise_random: nil, action_random: nil, ziggurat_x: Gaussian.x, ziggurat_f: Gaussian.f, ziggurat_r: Gaussian.r,
+            sigma: sigma, actions: nil, errors: floats(errors)))
+    }
+
+    deinit { step.deallocate(); layerSizes.deallocate() }
+
+    /// One step of every lane with these generators; each lane's action into `actions`.
+    @inline(__always)
+    func run(noise: UnsafeMutablePointer<LaneRandom<L>>?, action: UnsafeMutablePointer<LaneRandom<L>>,
+             actions: UnsafeMutablePointer<Int>) {
+        step.pointee.noise_random = noise.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt64.self) }
+        step.pointee.action_random = UnsafeMutableRawPointer(action).assumingMemoryBound(to: UInt64.self)
+        step.pointee.actions = UnsafeMutableRawPointer(actions).assumingMemoryBound(to: Int64.self)
+        kernel(step)
+    }
+}
