@@ -46,7 +46,7 @@ extension RunCommand {
                              scripts: try plugins.sources(of: spec))
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let widest = specs.allSatisfy(LaneSupport.supports) ? engine.laneWidth : 1
+        let widest = specs.allSatisfy(LaneSupport.pays) ? engine.laneWidth : 1
         // Fewer seeds than 16 per core: 8-lane engines keep every core busy (and idle fewer lanes).
         let width = widest == 16 && specs.count < 16 * cores ? 8 : widest
         let threads = max(1, min(cores, (specs.count + width - 1) / width))

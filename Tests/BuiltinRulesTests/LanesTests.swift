@@ -132,6 +132,21 @@ final class LanesTests: XCTestCase {
         }
     }
 
+    func testSweepsUseLanesWhereTheyPayAndFillEveryEngine() throws {
+        XCTAssertTrue(LaneSupport.pays(try RunRequest(rule: "nrl", environment: "cartpole", seed: 1).resolve(in: plugins)))
+        XCTAssertTrue(LaneSupport.pays(try RunRequest(rule: "bp", environment: "cartpole", seed: 1).resolve(in: plugins)))
+        let deep = try RunRequest(rule: "nrl", environment: "cartpole", seed: 1, layers: 2).resolve(in: plugins)
+        XCTAssertTrue(LaneSupport.supports(deep))
+        XCTAssertFalse(LaneSupport.pays(deep))
+        // Engines a batch fills; the rest of its runs train alone.
+        XCTAssertEqual(LaneWidthChoice.fill(runs: 10, width: 16), [8])
+        XCTAssertEqual(LaneWidthChoice.fill(runs: 40, width: 16), [16, 16, 8])
+        XCTAssertEqual(LaneWidthChoice.fill(runs: 7, width: 16), [])
+        XCTAssertEqual(LaneWidthChoice.fill(runs: 20, width: 8), [8, 8])
+        XCTAssertEqual(LaneWidthChoice.fill(runs: 9, width: 4), [4, 4])
+        XCTAssertEqual(LaneWidthChoice.fill(runs: 9, width: 1), [])
+    }
+
     func testTheCompiledKernelsAreThoseTheCPUHas() {
         // The C kernels' own CPU check agrees with the kernel's flags in /proc/cpuinfo, so the tests above ran
         // the AVX-512 and AVX2 kernels wherever the CPU has them (and did not quietly fall back to generic code).

@@ -14,6 +14,15 @@ public enum LaneSupport {
         return spec.parameters["lr"] != nil && (spec.rule == "bp" || spec.parameters["sigma"] != nil)
     }
 
+    /// True when training this spec in lanes is faster than alone, so that sweeps and `run --seeds` use
+    /// lanes for it: a supported spec whose weights are at most 1024 per run. Lanes keep every run's
+    /// weights and trace side by side (W × 2 × 4 bytes per weight); past what the caches hold, the single
+    /// run, vectorised along its own rows, is as fast. Measured (paper.lua, 2 cores): 1×64 CartPole
+    /// (384 weights) 1.4× faster (NRL) and 3.6× (BP); 2×64 and 3×64 (4480, 8576) no faster or slower.
+    public static func pays(_ spec: RunSpec) -> Bool {
+        supports(spec) && NetworkShape(inputs: 4, hidden: spec.hidden, layers: spec.layers, outputs: 2).weightCount <= 1024
+    }
+
     /// Runs with equal keys can train in one engine: the same rule, environment, shape and parameters
     /// (seeds and episode counts may differ).
     public static func batchKey(_ spec: RunSpec) -> String {

@@ -8,7 +8,7 @@ public struct LaneSweep {
     public let specs: [RunSpec]
     public let width: Int
     public let threads: Int
-    /// For width 1: the rules and environments to build single-run sessions from.
+    /// For the single-run path (width 1, or BP where no compiled kernel runs): the rules and environments.
     public let plugins: Plugins?
     /// The compiled kernels to use where the CPU runs them (`CompiledLaneKernel`); nil: the generic Swift
     /// code. The same bits either way.
@@ -92,7 +92,7 @@ public struct LaneSweep {
     private static func runSingly(_ queue: LaneRunQueue, plugins: Plugins?, onStart: (Int) -> Void,
                                   onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void,
                                   shouldStop: @escaping () -> Bool) throws {
-        guard let plugins else { throw UsageError("lane width 1 runs the single-run path, which needs the plugins") }
+        guard let plugins else { throw UsageError("the single-run path (lane width 1, or BP without a compiled kernel) needs the plugins") }
         while !shouldStop(), let r = queue.take() {
             onStart(r)
             var outcome = LaneRunOutcome(episodesCompleted: 0, steps: 0, finalPerformance: nil, finalWeights: [], error: nil)

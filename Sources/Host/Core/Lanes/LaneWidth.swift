@@ -48,10 +48,11 @@ public enum LaneWidthChoice {
         return defaultWidth
     }
 
-    /// The width of the widest compiled kernel this CPU runs (16 with AVX-512, 8 with AVX2); otherwise 8,
-    /// for the generic Swift code (compiled for the baseline instruction set, where 8 lanes measured 0.80×
-    /// the single-run path per step and 16 lanes 1.05×).
-    public static let defaultWidth = CompiledLaneKernel.available?.rawValue ?? 8
+    /// 8, whatever the CPU. With AVX-512, 8 lanes (the 8-lane AVX-512 kernel) measured faster per step than
+    /// 16: NRL 0.55× the single-run path against 0.60×, BP 0.41× against 0.48× (`nrlhost bench --lanes-only
+    /// --widths 8`; 16 lanes need twice the registers and cache). With AVX2, 8 is the kernel's width; the
+    /// generic Swift code measured 0.80× at 8 lanes and 1.05× at 16.
+    public static let defaultWidth = 8
 
     /// The engines that `runs` runs of one batch fill, widest first, for the sweep's `width`: as many
     /// engines of `width` lanes as they fill, then one of 8 lanes if 8 more remain (a width-16 sweep has

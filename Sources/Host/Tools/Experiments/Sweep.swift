@@ -81,7 +81,7 @@ public final class Sweep: @unchecked Sendable {
         guard width > 1 else { return runs.indices.map { .single($0) } }
         var groups: [String: [Int]] = [:], order: [String] = [], singles: [Int] = []
         for (i, run) in runs.enumerated() {
-            guard LaneSupport.supports(run.1) else { singles.append(i); continue }
+            guard LaneSupport.pays(run.1) else { singles.append(i); continue }
             let key = LaneSupport.batchKey(run.1)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(i)
@@ -158,7 +158,7 @@ public final class Sweep: @unchecked Sendable {
                         try store.complete(id(r), seconds: seconds, steps: outcome.steps,
                                            failure: outcome.error.map { ScriptText.capped("\($0)") },
                                            finalPerformance: outcome.finalPerformance)
-                        finishInLanes(outcome: outcome.error == nil, seconds: seconds)
+                        finishInLanes(outcome: outcome.error == nil, coreSeconds: seconds / Double(group.width))
                     } catch {
                         storeFailure = error
                     }
@@ -215,11 +215,12 @@ public final class Sweep: @unchecked Sendable {
         return run
     }
 
-    /// A run of a lanes engine ended (the engine's worker goes on with others).
-    private func finishInLanes(outcome: Bool, seconds: Double) {
+    /// A run of a lanes engine ended (the engine's worker goes on with others). It had a lane, a share of
+    /// its core, for its wall time: the time left is estimated from that share.
+    private func finishInLanes(outcome: Bool, coreSeconds: Double) {
         lock.lock()
         if outcome { done += 1 } else { failed += 1 }
-        runSeconds += seconds
+        runSeconds += coreSeconds
         lock.unlock()
     }
 
