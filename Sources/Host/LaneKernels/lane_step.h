@@ -220,6 +220,19 @@ TARGET static inline void F(softmax)(const float *z, int n, int k, double *proba
     }
 }
 
+/// Lane k's clean policy (`LanePass.softmax`) from the last layer's pre-activations z, and its action:
+/// `Categorical.sample` with the uniform from the lane's 64 bits.
+TARGET static inline int F(clean_action)(const nrl_lanes_step *st, const float *z, int outputs, int k, uint64_t bits) {
+    F(softmax)(z, outputs, k, st->probabilities, st->log_clean);
+    double u = (double)(bits >> 11) * 0x1.0p-53;
+    double cumulative = 0.0;
+    for (int o = 0; o < outputs - 1; o++) {
+        cumulative += st->probabilities[o * W + k];
+        if (u < cumulative) return o;
+    }
+    return outputs - 1;
+}
+
 TARGET void NRL_KERNEL(nrl_lanes_step *st) {
     const int layers = st->layer_count;
     int unit_count = 0;
@@ -239,15 +252,8 @@ TARGET void NRL_KERNEL(nrl_lanes_step *st) {
     VU bits = F(next)(st->action_random);
     VD change;
     for (int k = 0; k < W; k++) {
-        F(softmax)(st->clean_pre + (size_t)last_units * W, outputs, k, st->probabilities, st->log_clean);
+        int action = F(clean_action)(st, st->clean_pre + (size_t)last_units * W, outputs, k, bits[k]);
         F(softmax)(st->noisy_pre + (size_t)last_units * W, outputs, k, 0, st->log_noisy);
-        double u = (double)(bits[k] >> 11) * 0x1.0p-53;
-        int action = outputs - 1;
-        double cumulative = 0.0;
-        for (int o = 0; o < outputs - 1; o++) {
-            cumulative += st->probabilities[o * W + k];
-            if (u < cumulative) { action = o; break; }
-        }
         st->actions[k] = action;
         change[k] = st->log_noisy[action * W + k] - st->log_clean[action * W + k];
     }
@@ -293,14 +299,7 @@ TARGET void BP_KERNEL(nrl_lanes_step *st) {
     F(propagate)(st, st->clean_inputs, st->clean_pre, 1, 0);
     VU bits = F(next)(st->action_random);
     for (int k = 0; k < W; k++) {
-        F(softmax)(st->clean_pre + last_units * W, outputs, k, st->probabilities, st->log_clean);
-        double u = (double)(bits[k] >> 11) * 0x1.0p-53;
-        int action = outputs - 1;
-        double cumulative = 0.0;
-        for (int o = 0; o < outputs - 1; o++) {
-            cumulative += st->probabilities[o * W + k];
-            if (u < cumulative) { action = o; break; }
-        }
+        int action = F(clean_action)(st, st->clean_pre + last_units * W, outputs, k, bits[k]);
         st->actions[k] = action;
         for (int o = 0; o < outputs; o++)
             errors[(last_units + (size_t)o) * W + k] = (float)((o == action ? 1.0 : 0.0) - st->probabilities[o * W + k]);

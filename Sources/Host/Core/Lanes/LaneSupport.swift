@@ -17,8 +17,8 @@ public enum LaneSupport {
     /// True when training this spec in lanes is faster than alone, so that sweeps and `run --seeds` use
     /// lanes for it: a supported spec whose weights are at most 1024 per run. Lanes keep every run's
     /// weights and trace side by side (W × 2 × 4 bytes per weight); past what the caches hold, the single
-    /// run, vectorised along its own rows, is as fast. Measured (paper.lua, 2 cores): 1×64 CartPole
-    /// (384 weights) 1.4× faster (NRL) and 3.6× (BP); 2×64 and 3×64 (4480, 8576) no faster or slower.
+    /// run, vectorised along its own rows, is as fast. Measured on paper.lua's CartPole runs (2 cores): 1×64
+    /// (384 weights) 1.8× faster in lanes; 2×64 and 3×64 (4480, 8576 weights) no faster, or slower.
     public static func pays(_ spec: RunSpec) -> Bool {
         supports(spec) && NetworkShape(inputs: 4, hidden: spec.hidden, layers: spec.layers, outputs: 2).weightCount <= 1024
     }
