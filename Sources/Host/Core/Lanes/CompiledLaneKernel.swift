@@ -26,24 +26,22 @@ public enum CompiledLaneKernel {
         }
     }()
 
-    /// The compiled step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
+    /// The compiled NRL step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
     static func nrlStep(width: Int, set: InstructionSet?) -> Step? {
-        guard let set, let cpu = available else { return nil }
-        switch (width, min(set, cpu)) {
-        case (16, .avx512): return nrl_lanes_act16
-        case (8, .avx512): return nrl_lanes_act8_avx512
-        case (8, .avx2): return nrl_lanes_act8
-        default: return nil
-        }
+        choose(width: width, set: set, avx512x16: nrl_lanes_act16, avx512x8: nrl_lanes_act8_avx512, avx2x8: nrl_lanes_act8)
     }
 
     /// The compiled BP step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
     static func bpStep(width: Int, set: InstructionSet?) -> Step? {
+        choose(width: width, set: set, avx512x16: bp_lanes_act16, avx512x8: bp_lanes_act8_avx512, avx2x8: bp_lanes_act8)
+    }
+
+    private static func choose(width: Int, set: InstructionSet?, avx512x16: Step, avx512x8: Step, avx2x8: Step) -> Step? {
         guard let set, let cpu = available else { return nil }
         switch (width, min(set, cpu)) {
-        case (16, .avx512): return bp_lanes_act16
-        case (8, .avx512): return bp_lanes_act8_avx512
-        case (8, .avx2): return bp_lanes_act8
+        case (16, .avx512): return avx512x16
+        case (8, .avx512): return avx512x8
+        case (8, .avx2): return avx2x8
         default: return nil
         }
     }

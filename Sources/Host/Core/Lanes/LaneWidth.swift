@@ -4,36 +4,26 @@ import Foundation
 /// of every lane. The engine is generic over this, so each width compiles to its own code.
 public protocol LaneWidth {
     associatedtype Floats: SIMD where Floats.Scalar == Float
-    associatedtype Doubles: SIMD where Doubles.Scalar == Double
     associatedtype Words: SIMD where Words.Scalar == UInt64
     static var count: Int { get }
-    /// Each lane converted exactly (the engine only converts values below 2⁵³).
-    static func doubles(_ w: Words) -> Doubles
-    /// Each lane rounded to Float, as `Float(Double)` does.
-    static func floats(_ d: Doubles) -> Floats
-    /// Each lane widened exactly, as `Double(Float)` does.
-    static func doubles(_ f: Floats) -> Doubles
 }
 
 public enum SixteenLanes: LaneWidth {
+    public typealias Floats = SIMD16<Float>
+    public typealias Words = SIMD16<UInt64>
     public static var count: Int { 16 }
-    @inline(__always) public static func doubles(_ w: SIMD16<UInt64>) -> SIMD16<Double> { SIMD16<Double>(w) }
-    @inline(__always) public static func floats(_ d: SIMD16<Double>) -> SIMD16<Float> { SIMD16<Float>(d) }
-    @inline(__always) public static func doubles(_ f: SIMD16<Float>) -> SIMD16<Double> { SIMD16<Double>(f) }
 }
 
 public enum EightLanes: LaneWidth {
+    public typealias Floats = SIMD8<Float>
+    public typealias Words = SIMD8<UInt64>
     public static var count: Int { 8 }
-    @inline(__always) public static func doubles(_ w: SIMD8<UInt64>) -> SIMD8<Double> { SIMD8<Double>(w) }
-    @inline(__always) public static func floats(_ d: SIMD8<Double>) -> SIMD8<Float> { SIMD8<Float>(d) }
-    @inline(__always) public static func doubles(_ f: SIMD8<Float>) -> SIMD8<Double> { SIMD8<Double>(f) }
 }
 
 public enum FourLanes: LaneWidth {
+    public typealias Floats = SIMD4<Float>
+    public typealias Words = SIMD4<UInt64>
     public static var count: Int { 4 }
-    @inline(__always) public static func doubles(_ w: SIMD4<UInt64>) -> SIMD4<Double> { SIMD4<Double>(w) }
-    @inline(__always) public static func floats(_ d: SIMD4<Double>) -> SIMD4<Float> { SIMD4<Float>(d) }
-    @inline(__always) public static func doubles(_ f: SIMD4<Float>) -> SIMD4<Double> { SIMD4<Double>(f) }
 }
 
 /// The lane width a sweep uses: forced by NRLHOST_LANES (16, 8, 4, or 1 for the single-run path),
