@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Measurements of each twin pair, native and Lua in turn; the fastest counts.")
     var rounds: Int = 3
 
-    @Flag(name: .customLong("lanes-only"), help: "Only the lanes rows: NRL and BP on CartPole trained alone and in SIMD lanes, and the C yardsticks.")
+    @Flag(name: .customLong("lanes-only"), help: "Only the lanes rows: NRL, BP and RMHL on CartPole and Acrobot trained alone and in SIMD lanes, and the C yardsticks.")
     var lanesOnly = false
 
     @Option(help: "Lane widths to measure beside the default (16, 8, 4).")
@@ -179,7 +179,7 @@ struct BenchCommand: ParsableCommand {
         print(String(decoding: try encoder.encode(results), as: UTF8.self))
     }
 
-    /// NRL and BP on CartPole: the single-run path and the lanes engine (the default width and any --widths),
+    /// NRL, BP and RMHL on CartPole and Acrobot: the single-run path and the lanes engine (the default width and any --widths),
     /// on one thread (ns per env step per core) and on every core (steps/s of the machine); by default
     /// the same 16 runs × --lane-episodes episodes per thread at every width.
     /// Each measured --rounds times in turn; the fastest round counts.
@@ -189,11 +189,12 @@ struct BenchCommand: ParsableCommand {
         let widths = [1, lanes] + self.widths.filter { $0 != 1 && $0 != lanes && LaneWidthChoice.supported.contains($0) }
         var configurations = widths.map { ($0, 1) }
         if cores > 1 { configurations += [(1, cores), (lanes, cores)] }
-        for rule in ["nrl", "bp"] {
+        let pairs = ["cartpole", "acrobot"].flatMap { environment in ["nrl", "bp", "rmhl"].map { ($0, environment) } }
+        for (rule, environment) in pairs {
             var best = [BenchmarkResult?](repeating: nil, count: configurations.count)
             for _ in 0..<rounds {
                 for (i, (width, threads)) in configurations.enumerated() {
-                    let r = try Benchmark.lanes(rule: rule, environment: "cartpole", plugins: plugins, width: width,
+                    let r = try Benchmark.lanes(rule: rule, environment: environment, plugins: plugins, width: width,
                                                 threads: threads, seconds: seconds, episodes: laneEpisodes > 0 ? laneEpisodes : nil)
                     if best[i].map({ r.nanosecondsPerStep < $0.nanosecondsPerStep }) ?? true { best[i] = r }
                 }

@@ -10,9 +10,9 @@ final class LanesTests: XCTestCase {
     /// 24 seeds (more than 16 lanes, so lanes take a second run from the queue) with episode counts that
     /// differ, so that runs end at different steps too.
     func specs(rule: String = "nrl", environment: String = "cartpole", hidden: Int? = nil, layers: Int? = nil,
-               settings: [String] = [], count: Int = 24) throws -> [RunSpec] {
+               settings: [String] = [], count: Int = 24, episodes: Int = 100) throws -> [RunSpec] {
         try (0..<count).map { i in
-            try RunRequest(rule: rule, environment: environment, episodes: 100 + (i % 5) * 10, seed: UInt64(7 + i),
+            try RunRequest(rule: rule, environment: environment, episodes: episodes + (i % 5) * episodes / 10, seed: UInt64(7 + i),
                            hidden: hidden, layers: layers, settings: settings).resolve(in: plugins)
         }
     }
@@ -132,6 +132,53 @@ final class LanesTests: XCTestCase {
         }
     }
 
+    func testAcrobotLanesGiveTheSingleRunsBits() throws {
+        // Acrobot's episodes run to 500 steps unless the tip swings up, so lanes end them at different steps too.
+        for rule in ["nrl", "bp"] {
+            let specs = try specs(rule: rule, environment: "acrobot", count: 18, episodes: 20)
+            XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
+            let expected = try single(specs)
+            XCTAssertGreaterThan(Set(expected.flatMap(\.lengths)).count, 20)
+            for width in [16, 8] {
+                assertSame(expected, try lanes(specs, width: width), "\(rule) acrobot, \(width) lanes")
+            }
+            assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(rule) acrobot, 8 lanes, AVX2")
+            if rule == "nrl" {
+                assertSame(expected, try lanes(specs, width: 8, kernels: nil), "nrl acrobot, 8 lanes, generic")
+            }
+        }
+    }
+
+    func testRMHLAndNodePerturbationLanesGiveTheSingleRunsBits() throws {
+        // One compiled kernel for both; node perturbation divides the step by σ². Without a kernel (width 4)
+        // their runs train alone, which must give the same bits too.
+        for (rule, environment, hidden, layers, settings) in [
+            ("rmhl", "cartpole", 64, 1, [String]()), ("np", "cartpole", 13, 2, ["lr=0.002", "sigma=0.05"]),
+            ("rmhl", "acrobot", 64, 1, []), ("np", "acrobot", 12, 3, []),
+        ] {
+            let specs = try specs(rule: rule, environment: environment, hidden: hidden, layers: layers, settings: settings,
+                                  count: 18, episodes: environment == "acrobot" ? 20 : 100)
+            XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
+            let expected = try single(specs)
+            XCTAssertGreaterThan(Set(expected.map { $0.lengths.reduce(0, +) }).count, specs.count / 2)
+            let what = "\(rule) \(environment) \(layers)×\(hidden) \(settings)"
+            for width in [16, 8, 4] {
+                assertSame(expected, try lanes(specs, width: width), "\(what), \(width) lanes")
+            }
+            assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(what), 8 lanes, AVX2")
+            assertSame(expected, try lanes(specs, width: 16, threads: 2), "\(what), 16 lanes on 2 threads")
+        }
+    }
+
+    func testEnvironmentSettingsGiveTheSingleRunsBits() throws {
+        // CartPole with Sutton & Barto's reward (0 per step, −1 at the end): the lanes step the same environment.
+        let specs = try specs(settings: ["env.sutton_barto_reward=true"], count: 16)
+        XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
+        let expected = try single(specs)
+        XCTAssertTrue(expected.contains { $0.returns.contains { Double(bitPattern: $0) != 0 } })
+        assertSame(expected, try lanes(specs, width: 8), "sutton_barto_reward, 8 lanes")
+    }
+
     func testSweepsUseLanesWhereTheyPayAndFillEveryEngine() throws {
         XCTAssertTrue(LaneSupport.pays(try RunRequest(rule: "nrl", environment: "cartpole", seed: 1).resolve(in: plugins)))
         XCTAssertTrue(LaneSupport.pays(try RunRequest(rule: "bp", environment: "cartpole", seed: 1).resolve(in: plugins)))
@@ -155,10 +202,9 @@ final class LanesTests: XCTestCase {
     }
 
     func testRunsTheLanesEngineDoesNotComputeAreLeftToTheSingleRunPath() throws {
-        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "rmhl", environment: "cartpole", seed: 1).resolve(in: plugins)))
-        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "bp", environment: "acrobot", seed: 1).resolve(in: plugins)))
-        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl", environment: "acrobot", seed: 1).resolve(in: plugins)))
-        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl", environment: "cartpole", seed: 1,
-                                                           settings: ["env.sutton_barto_reward=true"]).resolve(in: plugins)))
+        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "wp", environment: "cartpole", seed: 1).resolve(in: plugins)))
+        // Reaching rewards every step, so rules learn every step there.
+        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl", environment: "reaching", seed: 1).resolve(in: plugins)))
+        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl-noisy", environment: "acrobot", seed: 1).resolve(in: plugins)))
     }
 }

@@ -12,6 +12,7 @@
 #define W 16
 #define NRL_KERNEL nrl_lanes_act16
 #define BP_KERNEL bp_lanes_act16
+#define HEBBIAN_KERNEL hebbian_lanes_act16
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
 #define KERNEL_AVX512
 #define PREFIX k16_
@@ -19,6 +20,7 @@
 #undef W
 #undef NRL_KERNEL
 #undef BP_KERNEL
+#undef HEBBIAN_KERNEL
 #undef KERNEL_TARGET
 #undef KERNEL_AVX512
 #undef PREFIX
@@ -26,18 +28,21 @@
 #define W 8
 #define NRL_KERNEL nrl_lanes_act8_avx512
 #define BP_KERNEL bp_lanes_act8_avx512
+#define HEBBIAN_KERNEL hebbian_lanes_act8_avx512
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
 #define KERNEL_AVX512
 #define PREFIX k8z_
 #include "lane_step.h"
 #undef NRL_KERNEL
 #undef BP_KERNEL
+#undef HEBBIAN_KERNEL
 #undef KERNEL_TARGET
 #undef KERNEL_AVX512
 #undef PREFIX
 
 #define NRL_KERNEL nrl_lanes_act8
 #define BP_KERNEL bp_lanes_act8
+#define HEBBIAN_KERNEL hebbian_lanes_act8
 #define KERNEL_TARGET "avx2"
 #define PREFIX k8_
 #include "lane_step.h"
@@ -59,4 +64,7 @@ void nrl_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap();
 void bp_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void bp_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void bp_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void hebbian_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void hebbian_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void hebbian_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 #endif

@@ -1,5 +1,5 @@
-// The lanes steps of NRL's and BP's delayed forms for W lanes; included by lane_kernels.c once per
-// compilation with W, NRL_KERNEL, BP_KERNEL, KERNEL_TARGET and PREFIX defined. Each function mirrors a Swift one, named beside it; the loops over
+// The lanes steps of the delayed forms of NRL, BP, and RMHL / node perturbation for W lanes; included by
+// lane_kernels.c once per compilation with W, NRL_KERNEL, BP_KERNEL, HEBBIAN_KERNEL, KERNEL_TARGET and PREFIX defined. Each function mirrors a Swift one, named beside it; the loops over
 // lanes (k < W) are what the compiler turns into vector instructions.
 #if defined(__x86_64__)
 
@@ -233,6 +233,24 @@ TARGET static inline int F(clean_action)(const nrl_lanes_step *st, const float *
     return outputs - 1;
 }
 
+/// trace_l += (scale·u_l) x_{l−1}ᵀ for every layer, row by row (`LayerMatrices.addOuter`, `Kernels.axpy`):
+/// u holds a value per unit (node noise, or BP's errors), x every layer's inputs.
+TARGET static void F(add_outer_products)(const nrl_lanes_step *st, VF scale, const float *u, const float *x) {
+    size_t in_offset = 0, unit_offset = 0, weight_offset = 0;
+    for (int l = 0; l < st->layer_count; l++) {
+        int rows = st->fan_out[l], cols = st->fan_in[l];
+        const float *u_l = u + unit_offset * W, *x_l = x + in_offset * W;
+        float *m = st->trace + weight_offset * W;
+        for (int i = 0; i < rows; i++) {
+            VF alpha = scale * LOADF(u_l + (size_t)i * W);
+            float *row = m + (size_t)i * cols * W;
+            for (int j = 0; j < cols; j++)
+                STOREF(row + (size_t)j * W, LOADF(row + (size_t)j * W) + alpha * LOADF(x_l + (size_t)j * W));
+        }
+        in_offset += (size_t)cols; unit_offset += (size_t)rows; weight_offset += (size_t)rows * (size_t)cols;
+    }
+}
+
 TARGET void NRL_KERNEL(nrl_lanes_step *st) {
     const int layers = st->layer_count;
     int unit_count = 0;
@@ -264,20 +282,7 @@ TARGET void NRL_KERNEL(nrl_lanes_step *st) {
         VD v = __builtin_convertvector(LOADF(st->noise + (size_t)i * W), VD);
         norm = norm + v * v;
     }
-    VF scale = __builtin_convertvector(change / norm, VF);
-    size_t in_offset = 0, unit_offset = 0, weight_offset = 0;
-    for (int l = 0; l < layers; l++) {
-        int rows = st->fan_out[l], cols = st->fan_in[l];
-        const float *xi = st->noise + unit_offset * W, *x = st->noisy_inputs + in_offset * W;
-        float *m = st->trace + weight_offset * W;
-        for (int i = 0; i < rows; i++) {
-            VF alpha = scale * LOADF(xi + (size_t)i * W);
-            float *row = m + (size_t)i * cols * W;
-            for (int j = 0; j < cols; j++)
-                STOREF(row + (size_t)j * W, LOADF(row + (size_t)j * W) + alpha * LOADF(x + (size_t)j * W));
-        }
-        in_offset += (size_t)cols; unit_offset += (size_t)rows; weight_offset += (size_t)rows * (size_t)cols;
-    }
+    F(add_outer_products)(st, __builtin_convertvector(change / norm, VF), st->noise, st->noisy_inputs);
 }
 
 /// `Reinforce.act` for every lane (delayed form): the clean pass, the action from π, and
@@ -322,17 +327,25 @@ TARGET void BP_KERNEL(nrl_lanes_step *st) {
             STOREF(e + (size_t)j * W, LOADF(e + (size_t)j * W) * slope);
         }
     }
-    for (int l = 0; l < layers; l++) {
-        const int rows = st->fan_out[l], cols = st->fan_in[l];
-        const float *e = errors + unit_offset[l] * W, *x = st->clean_inputs + in_offset[l] * W;
-        float *m = st->trace + weight_offset[l] * W;
-        for (int i = 0; i < rows; i++) {
-            VF alpha = LOADF(e + (size_t)i * W);  // (1·ε_i): exact
-            float *row = m + (size_t)i * cols * W;
-            for (int j = 0; j < cols; j++)
-                STOREF(row + (size_t)j * W, LOADF(row + (size_t)j * W) + alpha * LOADF(x + (size_t)j * W));
-        }
-    }
+    F(add_outer_products)(st, (VF){0} + 1.0f, errors, st->clean_inputs);  // (1·ε_i): exact
+}
+
+/// `ExplicitNoiseHebbian.act` (RMHL and node perturbation, delayed form) for every lane: node noise for
+/// every unit, the noisy pass, the action from π̃, trace_l += (1·ξ_l) x̃_{l−1}ᵀ. Its one pass is the
+/// step's clean_* buffers, computed with noise.
+TARGET void HEBBIAN_KERNEL(nrl_lanes_step *st) {
+    const int layers = st->layer_count;
+    int unit_count = 0;
+    for (int l = 0; l < layers; l++) unit_count += st->fan_out[l];
+    const int outputs = st->fan_out[layers - 1];
+    const int last_units = unit_count - outputs;
+
+    F(gaussians)(st, st->noise, unit_count);
+    F(propagate)(st, st->clean_inputs, st->clean_pre, 1, 1);
+    VU bits = F(next)(st->action_random);
+    for (int k = 0; k < W; k++)
+        st->actions[k] = F(clean_action)(st, st->clean_pre + (size_t)last_units * W, outputs, k, bits[k]);
+    F(add_outer_products)(st, (VF){0} + 1.0f, st->noise, st->clean_inputs);  // (1·ξ_i): exact
 }
 
 #undef F

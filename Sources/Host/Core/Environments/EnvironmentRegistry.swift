@@ -137,6 +137,11 @@ public struct EnvironmentRegistry: Sendable {
         return names[name.lowercased()]
     }
 
+    /// The info of the registered environment `name` (an id or an alias); nil for a name only a provider claims.
+    public func info(_ name: String) -> EnvironmentInfo? {
+        names[name.lowercased()].flatMap { registrations[$0]?.info }
+    }
+
     /// Whether `name` is one a provider claims (a script, say) rather than a registered id.
     public func isProvided(_ name: String) -> Bool { providers.contains { $0.claims(name) } }
 

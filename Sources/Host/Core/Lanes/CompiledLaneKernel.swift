@@ -1,7 +1,7 @@
 import CLaneKernels
 import Foundation
 
-/// The NRL and BP steps compiled for AVX-512 and AVX2 in C (`Sources/Host/LaneKernels`), used instead of the
+/// The NRL, BP and RMHL / node perturbation steps compiled for AVX-512 and AVX2 in C (`Sources/Host/LaneKernels`), used instead of the
 /// generic Swift code when the CPU runs it. Every one gives the same bits (LanesTests runs each).
 public enum CompiledLaneKernel {
     typealias Step = @convention(c) (UnsafeMutablePointer<nrl_lanes_step>?) -> Void
@@ -34,6 +34,12 @@ public enum CompiledLaneKernel {
     /// The compiled BP step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
     static func bpStep(width: Int, set: InstructionSet?) -> Step? {
         choose(width: width, set: set, avx512x16: bp_lanes_act16, avx512x8: bp_lanes_act8_avx512, avx2x8: bp_lanes_act8)
+    }
+
+    /// The compiled RMHL / node perturbation step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
+    static func hebbianStep(width: Int, set: InstructionSet?) -> Step? {
+        choose(width: width, set: set, avx512x16: hebbian_lanes_act16, avx512x8: hebbian_lanes_act8_avx512,
+               avx2x8: hebbian_lanes_act8)
     }
 
     private static func choose(width: Int, set: InstructionSet?, avx512x16: Step, avx512x8: Step, avx2x8: Step) -> Step? {

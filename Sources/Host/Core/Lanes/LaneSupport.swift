@@ -1,12 +1,14 @@
 /// Which runs the lanes engine can train, and which runs can share an engine.
 public enum LaneSupport {
-    /// True when the lanes engine takes this spec: the native NRL or BP rule learning once per episode on
-    /// the builtin CartPole with its default reward. Everything else keeps the single-run path. (BP trains
-    /// in lanes only where a compiled kernel runs; `LaneSweep` trains it alone elsewhere.)
+    /// True when the lanes engine takes this spec: the native NRL, BP, RMHL or node perturbation rule on a
+    /// builtin episodic task with delayed reward (CartPole, Acrobot), so learning once per episode.
+    /// Everything else keeps the single-run path. (BP, RMHL and node perturbation train in lanes only where a
+    /// compiled kernel runs; `LaneSweep` trains them alone elsewhere.)
     public static func supports(_ spec: RunSpec) -> Bool {
         guard spec.script == nil, spec.ruleScriptHash == nil, spec.environmentScriptHash == nil else { return false }
-        guard spec.rule == "nrl" || spec.rule == "bp", spec.environment == "cartpole" else { return false }
-        if spec.environmentParameters?["sutton_barto_reward"] == .boolean(true) { return false }
+        guard ["nrl", "bp", "rmhl", "np"].contains(spec.rule),
+              let info = EnvironmentRegistry.builtin.info(spec.environment),
+              info.rewardTiming == .delayed, !info.continuing else { return false }
         switch spec.parameters["gamma"] {
         case nil, .real?, .integer?: break
         default: return false
@@ -20,7 +22,9 @@ public enum LaneSupport {
     /// run, vectorised along its own rows, is as fast. Measured on paper.lua's CartPole runs (2 cores): 1×64
     /// (384 weights) 1.8× faster in lanes; 2×64 and 3×64 (4480, 8576 weights) no faster, or slower.
     public static func pays(_ spec: RunSpec) -> Bool {
-        supports(spec) && NetworkShape(inputs: 4, hidden: spec.hidden, layers: spec.layers, outputs: 2).weightCount <= 1024
+        guard supports(spec), let info = EnvironmentRegistry.builtin.info(spec.environment) else { return false }
+        let shape = NetworkShape(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers, outputs: info.actionCount)
+        return shape.weightCount <= 1024
     }
 
     /// Runs with equal keys can train in one engine: the same rule, environment, shape and parameters

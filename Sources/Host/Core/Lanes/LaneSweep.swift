@@ -8,7 +8,7 @@ public struct LaneSweep {
     public let specs: [RunSpec]
     public let width: Int
     public let threads: Int
-    /// For the single-run path (width 1, or BP where no compiled kernel runs): the rules and environments.
+    /// For the single-run path (width 1, or a rule without generic lanes code where no compiled kernel runs): the rules and environments.
     public let plugins: Plugins?
     /// The compiled kernels to use where the CPU runs them (`CompiledLaneKernel`); nil: the generic Swift
     /// code. The same bits either way.
@@ -54,33 +54,41 @@ public struct LaneSweep {
                              onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void,
                              shouldStop: @escaping () -> Bool = { false }) throws {
         guard let template = queue.specs.first else { return }
-        let shape = NetworkShape(inputs: CartPole.info.observationSize, hidden: template.hidden, layers: template.layers,
-                                 outputs: CartPole.info.actionCount)
+        let registration = try EnvironmentRegistry.builtin.registration(template.environment)
+        let info = registration.info
+        let shape = NetworkShape(inputs: info.observationSize, hidden: template.hidden, layers: template.layers,
+                                 outputs: info.actionCount)
         let gamma: Double
         switch template.parameters["gamma"] {
         case .real(let v)?: gamma = v
         case .integer(let v)?: gamma = Double(v)
         default: gamma = 0.66
         }
-        func train<R: LaneRule>(_ rule: R) {
-            LaneTrainer(queue: queue, rule: rule, gamma: gamma)
+        func train<R: LaneRule>(_ rule: R) throws {
+            let environment = try LaneEnvironments<R.Width>(registration, parameters: template.environmentParameters)
+            try LaneTrainer(queue: queue, rule: rule, environment: environment, gamma: gamma)
                 .run(onStart: onStart, onEpisode: onEpisode, onFinish: onFinish, shouldStop: shouldStop)
         }
         /// Trains the batch's rule in lanes of width W; false when no engine of that width computes it.
         /// (Concrete rule types all the way down, so that the generic code is specialised for each width.)
-        func train<W: LaneWidth>(_: W.Type) -> Bool {
-            if template.rule == "bp" {
+        func train<W: LaneWidth>(_: W.Type) throws -> Bool {
+            switch template.rule {
+            case "bp":
                 guard let kernel = CompiledLaneKernel.bpStep(width: W.count, set: kernels) else { return false }
-                train(LaneBP<W>(shape: shape, parameters: template.parameters, kernel: kernel))
-            } else {
-                train(LaneNRL<W>(shape: shape, parameters: template.parameters, kernels: kernels))
+                try train(LaneBP<W>(shape: shape, parameters: template.parameters, kernel: kernel))
+            case "rmhl", "np":
+                guard let kernel = CompiledLaneKernel.hebbianStep(width: W.count, set: kernels) else { return false }
+                try train(LaneHebbian<W>(shape: shape, parameters: template.parameters,
+                                         dividesBySigmaSquared: template.rule == "np", kernel: kernel))
+            default:
+                try train(LaneNRL<W>(shape: shape, parameters: template.parameters, kernels: kernels))
             }
             return true
         }
         let trained = switch width {
-        case 16: train(SixteenLanes.self)
-        case 8: train(EightLanes.self)
-        case 4: train(FourLanes.self)
+        case 16: try train(SixteenLanes.self)
+        case 8: try train(EightLanes.self)
+        case 4: try train(FourLanes.self)
         default: false
         }
         if !trained {
@@ -92,7 +100,7 @@ public struct LaneSweep {
     private static func runSingly(_ queue: LaneRunQueue, plugins: Plugins?, onStart: (Int) -> Void,
                                   onEpisode: (Int, EpisodeRecord) -> Void, onFinish: (Int, LaneRunOutcome) -> Void,
                                   shouldStop: @escaping () -> Bool) throws {
-        guard let plugins else { throw UsageError("the single-run path (lane width 1, or BP without a compiled kernel) needs the plugins") }
+        guard let plugins else { throw UsageError("the single-run path (lane width 1, or a rule without a compiled kernel) needs the plugins") }
         while !shouldStop(), let r = queue.take() {
             onStart(r)
             var outcome = LaneRunOutcome(episodesCompleted: 0, steps: 0, finalPerformance: nil, finalWeights: [], error: nil)

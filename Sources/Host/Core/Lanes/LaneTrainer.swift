@@ -1,13 +1,13 @@
 /// The episode loop of `Trainer` for W runs at once, one per lane, each at its own step of its own
 /// episode. A lane whose run has done all its episodes takes the next run from the queue; when the
 /// queue is empty it idles (it goes on stepping, but nothing it does is used).
-/// Supports what `LaneSupport` admits: native NRL and BP, delayed form, on CartPole.
+/// Supports what `LaneSupport` admits: native rules learning once per episode on builtin episodic tasks.
 final class LaneTrainer<R: LaneRule> {
     typealias L = R.Width
 
     private let queue: LaneRunQueue
     private let rule: R
-    private let environment = LaneCartPole<L>()
+    private let environment: LaneEnvironments<L>
     private let gamma: Double
 
     /// Per lane: the run it trains (nil: idle) and where that run is.
@@ -20,8 +20,9 @@ final class LaneTrainer<R: LaneRule> {
     private var baseline: [EpisodicBaseline]
     private var recent: [RecentReturns]
 
-    init(queue: LaneRunQueue, rule: R, gamma: Double) {
+    init(queue: LaneRunQueue, rule: R, environment: LaneEnvironments<L>, gamma: Double) {
         self.queue = queue
+        self.environment = environment
         self.gamma = gamma
         self.rule = rule
         let w = L.count
@@ -38,13 +39,13 @@ final class LaneTrainer<R: LaneRule> {
     /// Trains runs from the queue until it is empty and every lane has finished, or until `shouldStop`
     /// (asked every 1024 steps) says so; runs cut short then report nothing more.
     func run(onStart: (Int) -> Void = { _ in }, onEpisode: (Int, EpisodeRecord) -> Void,
-             onFinish: (Int, LaneRunOutcome) -> Void, shouldStop: () -> Bool = { false }) {
+             onFinish: (Int, LaneRunOutcome) -> Void, shouldStop: () -> Bool = { false }) throws {
         let observation = rule.observation
         let actions = UnsafeMutablePointer<Int>.allocate(capacity: L.count)
         defer { actions.deallocate() }
         actions.initialize(repeating: 0, count: L.count)
         var active = 0
-        for k in 0..<L.count where startNextRun(lane: k, onStart: onStart) { active += 1 }
+        for k in 0..<L.count where try startNextRun(lane: k, onStart: onStart) { active += 1 }
         var sinceCheck = 0
         while active > 0 {
             sinceCheck &+= 1
@@ -53,29 +54,24 @@ final class LaneTrainer<R: LaneRule> {
                 if shouldStop() { return }
             }
             rule.act(actions)
+            // An idle lane's environment stands still; what the rule computes in that lane is never used.
             for k in 0..<L.count {
-                let (reward, ends) = environment.step(lane: k, action: actions[k], observation: observation)
-                guard let r = run[k] else {
-                    if ends { environment.reset(lane: k, observation: observation) }
-                    continue
-                }
+                guard let r = run[k] else { continue }
+                let (reward, ends) = try environment.step(lane: k, action: actions[k], observation: observation)
                 total[k] += reward
                 length[k] += 1
                 guard ends else { continue }
                 if finishEpisode(lane: k, run: r, onEpisode: onEpisode, onFinish: onFinish) {
-                    if !startNextRun(lane: k, onStart: onStart) {
-                        active -= 1
-                        environment.reset(lane: k, observation: observation)
-                    }
+                    if try !startNextRun(lane: k, onStart: onStart) { active -= 1 }
                 } else {
-                    environment.reset(lane: k, observation: observation)
+                    try environment.reset(lane: k, observation: observation)
                 }
             }
         }
     }
 
     /// Lane k takes the next run from the queue; false when there is none (the lane idles).
-    private func startNextRun(lane k: Int, onStart: (Int) -> Void) -> Bool {
+    private func startNextRun(lane k: Int, onStart: (Int) -> Void) throws -> Bool {
         guard let r = queue.take() else { run[k] = nil; return false }
         onStart(r)
         let spec = queue.specs[r]
@@ -86,8 +82,8 @@ final class LaneTrainer<R: LaneRule> {
         baseline[k] = EpisodicBaseline(gamma: gamma)
         recent[k] = RecentReturns(capacity: 50)
         rule.start(lane: k, seed: spec.seed, initSeed: spec.initSeed)
-        environment.start(lane: k, seed: spec.seed)
-        environment.reset(lane: k, observation: rule.observation)
+        try environment.start(lane: k, seed: spec.seed)
+        try environment.reset(lane: k, observation: rule.observation)
         return true
     }
 

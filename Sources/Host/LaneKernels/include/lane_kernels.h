@@ -1,4 +1,4 @@
-// One step of NRL's or BP's delayed form for W runs side by side, one per SIMD lane, compiled for AVX-512
+// One step of the delayed form of NRL, BP, or RMHL / node perturbation for W runs side by side, one per SIMD lane, compiled for AVX-512
 // (W = 16) and AVX2 (W = 8) and chosen at run time. Swift's generic code cannot be compiled for those
 // instruction sets without package-wide flags, which would bar NRLCore from being a dependency; a C
 // function can carry its own target attribute. Every lane computes exactly the bits of the single-run
@@ -48,5 +48,12 @@ void nrl_lanes_act8_avx512(nrl_lanes_step *step);  // 8 lanes in AVX-512 instruc
 void bp_lanes_act16(nrl_lanes_step *step);
 void bp_lanes_act8(nrl_lanes_step *step);
 void bp_lanes_act8_avx512(nrl_lanes_step *step);
+
+/// One step of RMHL or node perturbation (delayed form; they differ only in the learning step) for every
+/// lane: noise, the noisy pass in the clean_* buffers, the action from π̃, trace += ξ x̃ᵀ.
+/// Reads weights, noise_random, action_random; writes noise, clean_*, probabilities, log_clean, actions, trace.
+void hebbian_lanes_act16(nrl_lanes_step *step);
+void hebbian_lanes_act8(nrl_lanes_step *step);
+void hebbian_lanes_act8_avx512(nrl_lanes_step *step);
 
 #endif
