@@ -35,6 +35,15 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("lane-episodes"), help: "Lanes rows: 16 runs per thread of this many episodes each, the same work at every width (0: run for --seconds instead).")
     var laneEpisodes: Int = 300
 
+    @Option(name: .customLong("lane-layers"), help: "Lanes rows: hidden layers of the networks (the paper's depth figures use 2 and 3).")
+    var laneLayers: Int = 1
+
+    @Option(name: .customLong("lane-rules"), parsing: .upToNextOption, help: "Lanes rows: the rules (nrl, bp, rmhl, np).")
+    var laneRules: [String] = ["nrl", "bp", "rmhl"]
+
+    @Option(name: .customLong("lane-envs"), parsing: .upToNextOption, help: "Lanes rows: the environments (cartpole, acrobot).")
+    var laneEnvironments: [String] = ["cartpole", "acrobot"]
+
     @Option(help: "Folder holding the C yardsticks nrl_cartpole.c and nrl_lanes.c: with --lanes-only they are compiled (cc -O3 -march=native) and run beside the lanes rows. Default: tools/bench when it exists (run from the repository).")
     var yardsticks: String?
 
@@ -189,12 +198,16 @@ struct BenchCommand: ParsableCommand {
         let widths = [1, lanes] + self.widths.filter { $0 != 1 && $0 != lanes && LaneWidthChoice.supported.contains($0) }
         var configurations = widths.map { ($0, 1) }
         if cores > 1 { configurations += [(1, cores), (lanes, cores)] }
-        let pairs = ["cartpole", "acrobot"].flatMap { environment in ["nrl", "bp", "rmhl"].map { ($0, environment) } }
+        let pairs = laneEnvironments.flatMap { environment in laneRules.map { ($0, environment) } }
         for (rule, environment) in pairs {
+            let spec = try RunRequest(rule: rule, environment: environment, seed: 1, layers: laneLayers).resolve(in: plugins)
+            guard LaneSupport.supports(spec) else {
+                throw ValidationError("the lanes engine does not train \(rule) on \(environment); it trains \(LaneSupport.summary)")
+            }
             var best = [BenchmarkResult?](repeating: nil, count: configurations.count)
             for _ in 0..<rounds {
                 for (i, (width, threads)) in configurations.enumerated() {
-                    let r = try Benchmark.lanes(rule: rule, environment: environment, plugins: plugins, width: width,
+                    let r = try Benchmark.lanes(rule: rule, environment: environment, layers: laneLayers, plugins: plugins, width: width,
                                                 threads: threads, seconds: seconds, episodes: laneEpisodes > 0 ? laneEpisodes : nil)
                     if best[i].map({ r.nanosecondsPerStep < $0.nanosecondsPerStep }) ?? true { best[i] = r }
                 }

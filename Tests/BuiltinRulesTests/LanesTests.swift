@@ -182,9 +182,11 @@ final class LanesTests: XCTestCase {
     func testSweepsUseLanesWhereTheyPayAndFillEveryEngine() throws {
         XCTAssertTrue(LaneSupport.pays(try RunRequest(rule: "nrl", environment: "cartpole", seed: 1).resolve(in: plugins)))
         XCTAssertTrue(LaneSupport.pays(try RunRequest(rule: "bp", environment: "cartpole", seed: 1).resolve(in: plugins)))
-        let deep = try RunRequest(rule: "nrl", environment: "cartpole", seed: 1, layers: 2).resolve(in: plugins)
-        XCTAssertTrue(LaneSupport.supports(deep))
-        XCTAssertFalse(LaneSupport.pays(deep))
+        XCTAssertTrue(LaneSupport.pays(try RunRequest(rule: "nrl", environment: "acrobot", seed: 1, layers: 3).resolve(in: plugins)))
+        // 2×128 on CartPole: 17,152 weights, past what the caches hold in 8 lanes.
+        let wide = try RunRequest(rule: "nrl", environment: "cartpole", seed: 1, hidden: 128, layers: 2).resolve(in: plugins)
+        XCTAssertTrue(LaneSupport.supports(wide))
+        XCTAssertFalse(LaneSupport.pays(wide))
         // Engines a batch fills; the rest of its runs train alone.
         XCTAssertEqual(LaneWidthChoice.fill(runs: 10, width: 16), [8])
         XCTAssertEqual(LaneWidthChoice.fill(runs: 40, width: 16), [16, 16, 8])

@@ -13,6 +13,7 @@
 #define NRL_KERNEL nrl_lanes_act16
 #define BP_KERNEL bp_lanes_act16
 #define HEBBIAN_KERNEL hebbian_lanes_act16
+#define FOLD_KERNEL nrl_lanes_fold16
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
 #define KERNEL_AVX512
 #define PREFIX k16_
@@ -21,6 +22,7 @@
 #undef NRL_KERNEL
 #undef BP_KERNEL
 #undef HEBBIAN_KERNEL
+#undef FOLD_KERNEL
 #undef KERNEL_TARGET
 #undef KERNEL_AVX512
 #undef PREFIX
@@ -29,6 +31,7 @@
 #define NRL_KERNEL nrl_lanes_act8_avx512
 #define BP_KERNEL bp_lanes_act8_avx512
 #define HEBBIAN_KERNEL hebbian_lanes_act8_avx512
+#define FOLD_KERNEL nrl_lanes_fold8_avx512
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
 #define KERNEL_AVX512
 #define PREFIX k8z_
@@ -36,6 +39,7 @@
 #undef NRL_KERNEL
 #undef BP_KERNEL
 #undef HEBBIAN_KERNEL
+#undef FOLD_KERNEL
 #undef KERNEL_TARGET
 #undef KERNEL_AVX512
 #undef PREFIX
@@ -43,6 +47,7 @@
 #define NRL_KERNEL nrl_lanes_act8
 #define BP_KERNEL bp_lanes_act8
 #define HEBBIAN_KERNEL hebbian_lanes_act8
+#define FOLD_KERNEL nrl_lanes_fold8
 #define KERNEL_TARGET "avx2"
 #define PREFIX k8_
 #include "lane_step.h"
@@ -64,6 +69,9 @@ void nrl_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap();
 void bp_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void bp_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void bp_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void nrl_lanes_fold16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void nrl_lanes_fold8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void nrl_lanes_fold8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void hebbian_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void hebbian_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void hebbian_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }

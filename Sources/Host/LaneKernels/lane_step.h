@@ -1,5 +1,6 @@
 // The lanes steps of the delayed forms of NRL, BP, and RMHL / node perturbation for W lanes; included by
-// lane_kernels.c once per compilation with W, NRL_KERNEL, BP_KERNEL, HEBBIAN_KERNEL, KERNEL_TARGET and PREFIX defined. Each function mirrors a Swift one, named beside it; the loops over
+// lane_kernels.c once per compilation with W, NRL_KERNEL, BP_KERNEL, HEBBIAN_KERNEL, FOLD_KERNEL, KERNEL_TARGET
+// and PREFIX defined. Each function mirrors a Swift one, named beside it; the loops over
 // lanes (k < W) are what the compiler turns into vector instructions.
 #if defined(__x86_64__)
 
@@ -172,6 +173,81 @@ TARGET static inline VF F(dot)(const float *w, const float *x, int n) {
     return sum;
 }
 
+/// `F(dot)` of row w with x and with y at once, loading each weight once: the same two sums, in the same order.
+TARGET static inline void F(dot2)(const float *w, const float *x, const float *y, int n, VF *sx, VF *sy) {
+    int i = 0;
+    VF sum_x = {0}, sum_y = {0};
+    if (n >= 8) {
+        int chunks = n / 8;
+        VF ax[8], ay[8];
+        for (int j = 0; j < 8; j++) ax[j] = ay[j] = (VF){0};
+        for (int c = 0; c < chunks; c++) {
+            for (int j = 0; j < 8; j++) {
+                size_t e = (size_t)(c * 8 + j) * W;
+                VF wv = LOADF(w + e);
+                ax[j] = ax[j] + wv * LOADF(x + e);
+                ay[j] = ay[j] + wv * LOADF(y + e);
+            }
+        }
+        sum_x = ax[0]; sum_y = ay[0];
+        for (int j = 1; j < 8; j++) { sum_x = sum_x + ax[j]; sum_y = sum_y + ay[j]; }
+        i = chunks * 8;
+    }
+    if (i + 4 <= n) {
+        const float *a = w + (size_t)i * W, *b = x + (size_t)i * W, *c = y + (size_t)i * W;
+        VF w0 = LOADF(a), w1 = LOADF(a + W), w2 = LOADF(a + 2 * W), w3 = LOADF(a + 3 * W);
+        sum_x = sum_x + (((w0 * LOADF(b) + w1 * LOADF(b + W)) + w2 * LOADF(b + 2 * W)) + w3 * LOADF(b + 3 * W));
+        sum_y = sum_y + (((w0 * LOADF(c) + w1 * LOADF(c + W)) + w2 * LOADF(c + 2 * W)) + w3 * LOADF(c + 3 * W));
+        i += 4;
+    }
+    for (; i < n; i++) {
+        VF wv = LOADF(w + (size_t)i * W);
+        sum_x = sum_x + wv * LOADF(x + (size_t)i * W);
+        sum_y = sum_y + wv * LOADF(y + (size_t)i * W);
+    }
+    *sx = sum_x; *sy = sum_y;
+}
+
+/// LeakyReLU.value of n units: a ≥ 0 ? a : 0.1·a.
+TARGET static inline void F(leaky_relu)(const float *a, float *out, int n) {
+    for (int i = 0; i < n; i++) {
+        VF v = LOADF(a + (size_t)i * W);
+        VM keep = (VM)(v >= 0);
+        STOREF(out + (size_t)i * W, (VF)(((VM)v & keep) | ((VM)(0.1f * v) & ~keep)));
+    }
+}
+
+/// NRL's two passes layer by layer: the clean one and the noisy one (noise on every unit, sharing the clean
+/// W_1·x_0), each as `propagate` computes it, with each weight row read once for both.
+TARGET static void F(propagate_clean_and_noisy)(const nrl_lanes_step *st) {
+    size_t in_offset = 0, unit_offset = 0, weight_offset = 0;
+    for (int l = 0; l < st->layer_count; l++) {
+        int n_in = st->fan_in[l], n_out = st->fan_out[l];
+        float *x = st->clean_inputs + in_offset * W, *a = st->clean_pre + unit_offset * W;
+        float *y = st->noisy_inputs + in_offset * W, *b = st->noisy_pre + unit_offset * W;
+        const float *xi = st->noise + unit_offset * W;
+        const float *w = st->weights + weight_offset * W;
+        for (int i = 0; i < n_out; i++) {
+            VF clean, noisy;
+            if (l == 0) {
+                clean = F(dot)(w + (size_t)i * n_in * W, x, n_in);
+                noisy = clean;
+            } else {
+                F(dot2)(w + (size_t)i * n_in * W, x, y, n_in, &clean, &noisy);
+            }
+            STOREF(a + (size_t)i * W, clean);
+            STOREF(b + (size_t)i * W, noisy + LOADF(xi + (size_t)i * W));
+        }
+        if (l + 1 < st->layer_count) {
+            F(leaky_relu)(a, x + (size_t)n_in * W, n_out);
+            F(leaky_relu)(b, y + (size_t)n_in * W, n_out);
+        }
+        in_offset += (size_t)n_in;
+        unit_offset += (size_t)n_out;
+        weight_offset += (size_t)n_in * (size_t)n_out;
+    }
+}
+
 /// `LanePass.computeLayer` then the rest of `propagate`: layers from `first` on, noise added when `noisy`;
 /// the first layer's pre-activations are taken as they are unless `compute_first`.
 TARGET static void F(propagate)(const nrl_lanes_step *st, float *inputs, float *pre, int compute_first, int noisy) {
@@ -188,14 +264,7 @@ TARGET static void F(propagate)(const nrl_lanes_step *st, float *inputs, float *
                 STOREF(a + (size_t)i * W, v);
             }
         }
-        if (l + 1 < st->layer_count) {
-            float *next = x + (size_t)n_in * W;
-            for (int i = 0; i < n_out; i++) {
-                VF v = LOADF(a + (size_t)i * W);
-                VM keep = (VM)(v >= 0);  // LeakyReLU.value: a ≥ 0 ? a : 0.1·a
-                STOREF(next + (size_t)i * W, (VF)(((VM)v & keep) | ((VM)(0.1f * v) & ~keep)));
-            }
-        }
+        if (l + 1 < st->layer_count) F(leaky_relu)(a, x + (size_t)n_in * W, n_out);
         in_offset += (size_t)n_in;
         unit_offset += (size_t)n_out;
         weight_offset += (size_t)n_in * (size_t)n_out;
@@ -233,38 +302,57 @@ TARGET static inline int F(clean_action)(const nrl_lanes_step *st, const float *
     return outputs - 1;
 }
 
-/// trace_l += (scale·u_l) x_{l−1}ᵀ for every layer, row by row (`LayerMatrices.addOuter`, `Kernels.axpy`):
-/// u holds a value per unit (node noise, or BP's errors), x every layer's inputs.
-TARGET static void F(add_outer_products)(const nrl_lanes_step *st, VF scale, const float *u, const float *x) {
+/// trace_l += (scale·u_l) x_{l−1}ᵀ for every layer (`LayerMatrices.addOuter`, `Kernels.axpy` row by row):
+/// u holds a value per unit (node noise, or BP's errors), x every layer's inputs. Kept as pending until
+/// NRL_LANES_FOLD steps are, then added (`FOLD_KERNEL`).
+TARGET static void F(add_outer_products)(nrl_lanes_step *st, VF scale, const float *u, const float *x) {
+    size_t units = 0, inputs = 0;
+    for (int l = 0; l < st->layer_count; l++) { units += (size_t)st->fan_out[l]; inputs += (size_t)st->fan_in[l]; }
+    float *a = st->fold_scales + (size_t)st->fold_pending * units * W;
+    for (size_t i = 0; i < units; i++) STOREF(a + i * W, scale * LOADF(u + i * W));
+    memcpy(st->fold_inputs + (size_t)st->fold_pending * inputs * W, x, sizeof(float) * inputs * W);
+    if (++st->fold_pending == NRL_LANES_FOLD) FOLD_KERNEL(st);
+}
+
+/// Adds the pending steps' outer products to the trace: element (i, j) of layer l adds α_t,i·x_t,j for the
+/// pending steps t in order, as it would have step by step.
+TARGET void FOLD_KERNEL(nrl_lanes_step *st) {
+    const int n = st->fold_pending;
+    if (n == 0) return;
+    size_t units = 0, inputs = 0;
+    for (int l = 0; l < st->layer_count; l++) { units += (size_t)st->fan_out[l]; inputs += (size_t)st->fan_in[l]; }
     size_t in_offset = 0, unit_offset = 0, weight_offset = 0;
     for (int l = 0; l < st->layer_count; l++) {
         int rows = st->fan_out[l], cols = st->fan_in[l];
-        const float *u_l = u + unit_offset * W, *x_l = x + in_offset * W;
         float *m = st->trace + weight_offset * W;
         for (int i = 0; i < rows; i++) {
-            VF alpha = scale * LOADF(u_l + (size_t)i * W);
+            VF alpha[NRL_LANES_FOLD];
+            for (int t = 0; t < n; t++) alpha[t] = LOADF(st->fold_scales + ((size_t)t * units + unit_offset + (size_t)i) * W);
             float *row = m + (size_t)i * cols * W;
-            for (int j = 0; j < cols; j++)
-                STOREF(row + (size_t)j * W, LOADF(row + (size_t)j * W) + alpha * LOADF(x_l + (size_t)j * W));
+            for (int j = 0; j < cols; j++) {
+                VF v = LOADF(row + (size_t)j * W);
+                for (int t = 0; t < n; t++)
+                    v = v + alpha[t] * LOADF(st->fold_inputs + ((size_t)t * inputs + in_offset + (size_t)j) * W);
+                STOREF(row + (size_t)j * W, v);
+            }
         }
         in_offset += (size_t)cols; unit_offset += (size_t)rows; weight_offset += (size_t)rows * (size_t)cols;
     }
+    st->fold_pending = 0;
 }
 
 TARGET void NRL_KERNEL(nrl_lanes_step *st) {
     const int layers = st->layer_count;
     int unit_count = 0;
     for (int l = 0; l < layers; l++) unit_count += st->fan_out[l];
-    const int n0 = st->fan_in[0], n1 = st->fan_out[0], outputs = st->fan_out[layers - 1];
+    const int n0 = st->fan_in[0], outputs = st->fan_out[layers - 1];
     const int last_units = unit_count - outputs;
 
-    // Clean pass (ForwardPass.compute), noise for every unit, noisy pass sharing W_1·x_0.
-    F(propagate)(st, st->clean_inputs, st->clean_pre, 1, 0);
+    // Noise for every unit (its own stream, so drawing it first changes nothing), then the clean pass
+    // (ForwardPass.compute) and the noisy pass sharing W_1·x_0.
     F(gaussians)(st, st->noise, unit_count);
     memcpy(st->noisy_inputs, st->clean_inputs, sizeof(float) * (size_t)n0 * W);
-    for (int i = 0; i < n1; i++)
-        STOREF(st->noisy_pre + (size_t)i * W, LOADF(st->clean_pre + (size_t)i * W) + LOADF(st->noise + (size_t)i * W));
-    F(propagate)(st, st->noisy_inputs, st->noisy_pre, 0, 1);
+    F(propagate_clean_and_noisy)(st);
 
     // Policies, actions (Categorical.sample on the clean π) and Δ = log π̃(a) − log π(a).
     VU bits = F(next)(st->action_random);

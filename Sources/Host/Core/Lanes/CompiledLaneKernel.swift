@@ -26,28 +26,34 @@ public enum CompiledLaneKernel {
         }
     }()
 
+    /// A rule's compiled step, and the fold of the trace's pending outer products that goes with it.
+    struct Kernel {
+        let act: Step
+        let fold: Step
+    }
+
     /// The compiled NRL step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
-    static func nrlStep(width: Int, set: InstructionSet?) -> Step? {
+    static func nrlStep(width: Int, set: InstructionSet?) -> Kernel? {
         choose(width: width, set: set, avx512x16: nrl_lanes_act16, avx512x8: nrl_lanes_act8_avx512, avx2x8: nrl_lanes_act8)
     }
 
     /// The compiled BP step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
-    static func bpStep(width: Int, set: InstructionSet?) -> Step? {
+    static func bpStep(width: Int, set: InstructionSet?) -> Kernel? {
         choose(width: width, set: set, avx512x16: bp_lanes_act16, avx512x8: bp_lanes_act8_avx512, avx2x8: bp_lanes_act8)
     }
 
     /// The compiled RMHL / node perturbation step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
-    static func hebbianStep(width: Int, set: InstructionSet?) -> Step? {
+    static func hebbianStep(width: Int, set: InstructionSet?) -> Kernel? {
         choose(width: width, set: set, avx512x16: hebbian_lanes_act16, avx512x8: hebbian_lanes_act8_avx512,
                avx2x8: hebbian_lanes_act8)
     }
 
-    private static func choose(width: Int, set: InstructionSet?, avx512x16: Step, avx512x8: Step, avx2x8: Step) -> Step? {
+    private static func choose(width: Int, set: InstructionSet?, avx512x16: Step, avx512x8: Step, avx2x8: Step) -> Kernel? {
         guard let set, let cpu = available else { return nil }
         switch (width, min(set, cpu)) {
-        case (16, .avx512): return avx512x16
-        case (8, .avx512): return avx512x8
-        case (8, .avx2): return avx2x8
+        case (16, .avx512): return Kernel(act: avx512x16, fold: nrl_lanes_fold16)
+        case (8, .avx512): return Kernel(act: avx512x8, fold: nrl_lanes_fold8_avx512)
+        case (8, .avx2): return Kernel(act: avx2x8, fold: nrl_lanes_fold8)
         default: return nil
         }
     }

@@ -11,7 +11,7 @@ final class LaneBP<L: LaneWidth>: LaneRule {
     private let learningRate: Double
     private let kernel: LaneKernelStep<L>
 
-    init(shape: NetworkShape, parameters: Parameters, kernel: @escaping CompiledLaneKernel.Step) {
+    init(shape: NetworkShape, parameters: Parameters, kernel: CompiledLaneKernel.Kernel) {
         weights = LaneMatrices(shape: shape)
         gradientSum = LaneMatrices(shape: shape)
         clean = LanePass(shape: shape)
@@ -28,6 +28,7 @@ final class LaneBP<L: LaneWidth>: LaneRule {
 
     func start(lane k: Int, seed: UInt64, initSeed: UInt64) {
         weights.setLaneToInitialWeights(k, initSeed: initSeed)
+        kernel.fold()
         gradientSum.zeroLane(k)
         actionRandom.setLane(k, RandomStream.actions.generator(seed: seed))
     }
@@ -38,6 +39,7 @@ final class LaneBP<L: LaneWidth>: LaneRule {
     }
 
     func learn(lane k: Int, rpe: Double) {
+        kernel.fold()
         weights.applyLane(k, trace: gradientSum, learningRate: learningRate, rpe: rpe, scaling: .paper)
     }
 }

@@ -13,7 +13,7 @@ final class LaneHebbian<L: LaneWidth>: LaneRule {
     private let gain: Double
     private let kernel: LaneKernelStep<L>
 
-    init(shape: NetworkShape, parameters: Parameters, dividesBySigmaSquared: Bool, kernel: @escaping CompiledLaneKernel.Step) {
+    init(shape: NetworkShape, parameters: Parameters, dividesBySigmaSquared: Bool, kernel: CompiledLaneKernel.Kernel) {
         weights = LaneMatrices(shape: shape)
         trace = LaneMatrices(shape: shape)
         pass = LanePass(shape: shape)
@@ -27,6 +27,7 @@ final class LaneHebbian<L: LaneWidth>: LaneRule {
 
     func start(lane k: Int, seed: UInt64, initSeed: UInt64) {
         weights.setLaneToInitialWeights(k, initSeed: initSeed)
+        kernel.fold()
         trace.zeroLane(k)
         noiseRandom.setLane(k, RandomStream.noise.generator(seed: seed))
         actionRandom.setLane(k, RandomStream.actions.generator(seed: seed))
@@ -41,6 +42,7 @@ final class LaneHebbian<L: LaneWidth>: LaneRule {
 
     /// W_l += Float(g·δ·1)·e_l, then e = 0 (`LayerMatrices.add(_:scale:scaling: .paper)`).
     func learn(lane k: Int, rpe: Double) {
+        kernel.fold()
         weights.applyLane(k, trace: trace, learningRate: gain, rpe: rpe, scaling: .paper)
     }
 }

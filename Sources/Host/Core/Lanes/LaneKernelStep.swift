@@ -1,13 +1,15 @@
 import CLaneKernels
 
 /// The buffers of a compiled lanes step (`nrl_lanes_step` in lane_kernels.h), pointing into a rule's
-/// lane-major matrices and passes, and the call of the step.
+/// lane-major matrices and passes, and the call of the step. The trace is complete only after `fold`.
 final class LaneKernelStep<L: LaneWidth> {
     let step: UnsafeMutablePointer<nrl_lanes_step>
-    private let kernel: CompiledLaneKernel.Step
+    private let kernel: CompiledLaneKernel.Kernel
     private let layerSizes: UnsafeMutablePointer<Int32>
+    private let foldScales: UnsafeMutablePointer<L.Floats>
+    private let foldInputs: UnsafeMutablePointer<L.Floats>
 
-    init(_ kernel: @escaping CompiledLaneKernel.Step, shape: NetworkShape, weights: LaneMatrices<L>, trace: LaneMatrices<L>,
+    init(_ kernel: CompiledLaneKernel.Kernel, shape: NetworkShape, weights: LaneMatrices<L>, trace: LaneMatrices<L>,
          clean: LanePass<L>, noisy: LanePass<L>?, errors: UnsafeMutablePointer<L.Floats>?, sigma: Double) {
         // The kernel reads a generator's four state vectors as s0 of every lane, then s1, s2, s3.
         precondition(MemoryLayout<LaneRandom<L>>.size == 4 * MemoryLayout<L.Words>.stride
@@ -22,6 +24,12 @@ final class LaneKernelStep<L: LaneWidth> {
         func floats(_ p: UnsafeMutablePointer<L.Floats>?) -> UnsafeMutablePointer<Float>? {
             p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }
         }
+        let fold = Int(NRL_LANES_FOLD)
+        foldScales = .allocate(capacity: fold * shape.unitCount)
+        foldScales.initialize(repeating: L.Floats(), count: fold * shape.unitCount)
+        let inputCount = (0..<layers).reduce(0) { $0 + shape.inputs($1) }
+        foldInputs = .allocate(capacity: fold * inputCount)
+        foldInputs.initialize(repeating: L.Floats(), count: fold * inputCount)
         step = .allocate(capacity: 1)
         step.initialize(to: nrl_lanes_step(
             layer_count: Int32(layers), fan_in: UnsafePointer(layerSizes), fan_out: UnsafePointer(layerSizes + layers),
@@ -30,10 +38,11 @@ final class LaneKernelStep<L: LaneWidth> {
             noisy_inputs: floats(noisy?.inputs), noisy_pre: floats(noisy?.preActivations), noise: floats(noisy?.noise),
             probabilities: clean.probabilities, log_clean: clean.logProbabilities, log_noisy: noisy?.logProbabilities,
             noise_random: nil, action_random: nil, ziggurat_x: Gaussian.x, ziggurat_f: Gaussian.f, ziggurat_r: Gaussian.r,
-            sigma: sigma, actions: nil, errors: floats(errors)))
+            sigma: sigma, actions: nil, errors: floats(errors),
+            fold_scales: floats(foldScales), fold_inputs: floats(foldInputs), fold_pending: 0))
     }
 
-    deinit { step.deallocate(); layerSizes.deallocate() }
+    deinit { step.deallocate(); layerSizes.deallocate(); foldScales.deallocate(); foldInputs.deallocate() }
 
     /// One step of every lane with these generators; each lane's action into `actions`.
     @inline(__always)
@@ -42,6 +51,10 @@ final class LaneKernelStep<L: LaneWidth> {
         step.pointee.noise_random = noise.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt64.self) }
         step.pointee.action_random = UnsafeMutableRawPointer(action).assumingMemoryBound(to: UInt64.self)
         step.pointee.actions = UnsafeMutableRawPointer(actions).assumingMemoryBound(to: Int64.self)
-        kernel(step)
+        kernel.act(step)
     }
+
+    /// Adds the trace's pending outer products to it: before the trace is read or changed.
+    @inline(__always)
+    func fold() { kernel.fold(step) }
 }

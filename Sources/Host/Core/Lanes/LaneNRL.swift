@@ -52,6 +52,7 @@ final class LaneNRL<L: LaneWidth>: LaneRule {
     /// the noise and action streams of `seed`, an empty trace.
     func start(lane k: Int, seed: UInt64, initSeed: UInt64) {
         weights.setLaneToInitialWeights(k, initSeed: initSeed)
+        kernel?.fold()
         trace.zeroLane(k)
         noiseRandom.setLane(k, RandomStream.noise.generator(seed: seed))
         actionRandom.setLane(k, RandomStream.actions.generator(seed: seed))
@@ -97,6 +98,7 @@ final class LaneNRL<L: LaneWidth>: LaneRule {
 
     /// Lane k's episode ended with error δ: W_l += Float(η·δ·k_l)·e_l, then e = 0 (`NodeNoiseTrace.apply`).
     func learn(lane k: Int, rpe: Double) {
+        kernel?.fold()
         weights.applyLane(k, trace: trace, learningRate: learningRate, rpe: rpe, scaling: scaling)
     }
 }

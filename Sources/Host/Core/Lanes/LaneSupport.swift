@@ -16,15 +16,18 @@ public enum LaneSupport {
         return spec.parameters["lr"] != nil && (spec.rule == "bp" || spec.parameters["sigma"] != nil)
     }
 
+    /// What `supports` admits, for messages.
+    public static let summary = "the native nrl, bp, rmhl and np rules on cartpole and acrobot"
+
     /// True when training this spec in lanes is faster than alone, so that sweeps and `run --seeds` use
-    /// lanes for it: a supported spec whose weights are at most 1024 per run. Lanes keep every run's
-    /// weights and trace side by side (W × 2 × 4 bytes per weight); past what the caches hold, the single
-    /// run, vectorised along its own rows, is as fast. Measured on paper.lua's CartPole runs (2 cores): 1×64
-    /// (384 weights) 1.8× faster in lanes; 2×64 and 3×64 (4480, 8576 weights) no faster, or slower.
+    /// lanes for it: a supported spec whose weights are at most 16384 per run. Lanes keep every run's
+    /// weights and trace side by side (W × 2 × 4 bytes per weight: 1 MB at 8 lanes), which must stay in the
+    /// core's 2 MB L2. Measured (`bench --lanes-only`, 8 lanes, ns per step against a run alone): 1×64
+    /// 0.5–0.8× on CartPole and Acrobot; 3×64 (8576 weights) on CartPole 0.62× NRL, 0.53× BP, 0.89× RMHL.
     public static func pays(_ spec: RunSpec) -> Bool {
         guard supports(spec), let info = EnvironmentRegistry.builtin.info(spec.environment) else { return false }
         let shape = NetworkShape(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers, outputs: info.actionCount)
-        return shape.weightCount <= 1024
+        return shape.weightCount <= 16384
     }
 
     /// Runs with equal keys can train in one engine: the same rule, environment, shape and parameters

@@ -32,7 +32,14 @@ typedef struct {
     double sigma;
     int64_t *actions;           // out: each lane's action
     float *errors;              // BP: ε of every unit
+    // The trace's outer products are gathered and added NRL_LANES_FOLD steps at a time (one pass over the
+    // trace instead of one per step; each element still adds them in step order, so the same bits):
+    float *fold_scales;         // per pending step: the row factor (scale·u_i) of every unit
+    float *fold_inputs;         // per pending step: every layer's inputs
+    int32_t fold_pending;       // pending steps
 } nrl_lanes_step;
+
+#define NRL_LANES_FOLD 8
 
 /// 16 when this CPU runs the AVX-512 kernel, 8 when it runs the AVX2 one, 0 otherwise.
 int nrl_lanes_kernel_width(void);
@@ -48,6 +55,11 @@ void nrl_lanes_act8_avx512(nrl_lanes_step *step);  // 8 lanes in AVX-512 instruc
 void bp_lanes_act16(nrl_lanes_step *step);
 void bp_lanes_act8(nrl_lanes_step *step);
 void bp_lanes_act8_avx512(nrl_lanes_step *step);
+
+/// Adds the pending outer products to the trace (call before reading or changing it).
+void nrl_lanes_fold16(nrl_lanes_step *step);
+void nrl_lanes_fold8(nrl_lanes_step *step);
+void nrl_lanes_fold8_avx512(nrl_lanes_step *step);
 
 /// One step of RMHL or node perturbation (delayed form; they differ only in the learning step) for every
 /// lane: noise, the noisy pass in the clean_* buffers, the action from π̃, trace += ξ x̃ᵀ.

@@ -109,16 +109,16 @@ public enum Benchmark {
 }
 
 extension Benchmark {
-    /// Training in SIMD lanes (`LaneSweep`) at the paper's settings: `width` runs per thread (seeds 1, 2, …)
+    /// Training in SIMD lanes (`LaneSweep`) at the paper's settings with `layers` hidden layers: `width` runs per thread (seeds 1, 2, …)
     /// on `threads` threads for `seconds`. `steps` counts the env steps of finished episodes of all runs;
     /// `seconds` is the CPU time of the process (all threads), so `nanosecondsPerStep` is per core and does
     /// not count time the threads waited for a core another program held; `machineStepsPerSecond` is
     /// steps over wall-clock time.
     /// With `episodes`, the work is fixed instead: 16 runs per thread (seeds 1, 2, …) of `episodes` episodes
     /// each, whatever the width — every width then takes the very same steps.
-    public static func lanes(rule: String, environment: String, plugins: Plugins, width: Int, threads: Int,
+    public static func lanes(rule: String, environment: String, layers: Int = 1, plugins: Plugins, width: Int, threads: Int,
                              seconds: Double, episodes: Int? = nil) throws -> BenchmarkResult {
-        let template = try RunRequest(rule: rule, environment: environment, seed: 1).resolve(in: plugins)
+        let template = try RunRequest(rule: rule, environment: environment, seed: 1, layers: layers).resolve(in: plugins)
         let info = try plugins.environments.registration(environment).info
         let shape = NetworkShape(inputs: info.observationSize, hidden: template.hidden, layers: template.layers, outputs: info.actionCount)
         let runs = (episodes == nil ? max(1, width) : 16) * threads
