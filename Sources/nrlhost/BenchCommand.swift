@@ -59,6 +59,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600]") }
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be in 1...100") }
+        // Before measuring, not after minutes of it.
+        if let folder = yardsticks, !Self.yardstickSources(in: folder).allSatisfy({ FileManager.default.fileExists(atPath: $0) }) {
+            throw ValidationError("no nrl_cartpole.c and nrl_lanes.c in \(folder)")
+        }
         try measure()
     }
 
@@ -135,15 +139,16 @@ struct BenchCommand: ParsableCommand {
         try printJSON(results)
     }
 
+    private static func yardstickSources(in folder: String) -> [String] {
+        ["nrl_cartpole.c", "nrl_lanes.c"].map { "\(folder)/\($0)" }
+    }
+
     /// The C yardsticks of tools/bench, built and run now so that they share the machine's state with
     /// the rows above: the plain single-run loop and the lanes prototype (not bit-identical with a single run).
     private func runYardsticks() throws {
-        let folder = yardsticks ?? "tools/bench"
-        let sources = ["nrl_cartpole.c", "nrl_lanes.c"].map { "\(folder)/\($0)" }
-        guard sources.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
-            if yardsticks != nil { throw ValidationError("no nrl_cartpole.c and nrl_lanes.c in \(folder)") }
-            return
-        }
+        let sources = Self.yardstickSources(in: yardsticks ?? "tools/bench")
+        // Without --yardsticks and outside the repository: no yardstick rows.
+        guard sources.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return }
         let build = FileManager.default.temporaryDirectory.appendingPathComponent("nrlhost-yardsticks-\(getpid())")
         try FileManager.default.createDirectory(at: build, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: build) }
@@ -204,6 +209,8 @@ struct BenchCommand: ParsableCommand {
             guard LaneSupport.supports(spec) else {
                 throw ValidationError("the lanes engine does not train \(rule) on \(environment); it trains \(LaneSupport.summary)")
             }
+        }
+        for (rule, environment) in pairs {
             var best = [BenchmarkResult?](repeating: nil, count: configurations.count)
             for _ in 0..<rounds {
                 for (i, (width, threads)) in configurations.enumerated() {

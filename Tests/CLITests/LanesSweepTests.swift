@@ -10,8 +10,8 @@ final class LanesSweepTests: XCTestCase {
     override func setUp() { dir = temporaryFolder() }
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
-    /// 20 NRL CartPole seeds (more than 16 lanes) in two parameter groups, and runs the lanes engine
-    /// leaves to the single-run path (bp; one run alone), side by side.
+    /// 20 NRL CartPole seeds (more than 16 lanes) in two parameter groups, BP, runs that fill no engine
+    /// (one run alone), and RMHL, node perturbation and BP on a 2-layer Acrobot network, side by side.
     static let experiment = """
     return experiment {
       name = "lanes",
@@ -20,6 +20,8 @@ final class LanesSweepTests: XCTestCase {
           envs = { "cartpole" }, seeds = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 },
           episodes = 60 },
         { name = "b", rules = { "nrl" }, envs = { "cartpole" }, seeds = { 5 }, episodes = 30, hidden = 16 },
+        { name = "c", rules = { "rmhl", "np", "bp" }, envs = { "acrobot" }, seeds = { 1, 2, 3, 4, 5, 6, 7, 8, 9 },
+          episodes = 4, hidden = 16, layers = 2 },
       },
     }
 
@@ -46,10 +48,23 @@ final class LanesSweepTests: XCTestCase {
 
     func testLanesOnAndOffGiveTheSameStoreRows() throws {
         let scalar = try sweep(engine: "scalar")
-        XCTAssertEqual(scalar.count, 61 + 60 * 60 + 30, "61 runs and all their episodes")
+        XCTAssertEqual(scalar.count, 61 + 60 * 60 + 30 + 27 * 5, "88 runs and all their episodes")
         XCTAssertEqual(try sweep(engine: "lanes"), scalar, "lanes at the default width")
         XCTAssertEqual(try sweep(engine: "lanes", width: "16"), scalar, "16 lanes")
         XCTAssertEqual(try sweep(engine: "lanes", width: "4"), scalar, "4 lanes")
+    }
+
+    func testBenchRefusesLanesRowsItCannotMeasureBeforeMeasuring() throws {
+        for (arguments, message) in [
+            (["--lane-rules", "wp"], "the lanes engine does not train wp on cartpole"),
+            (["--lane-envs", "reaching"], "the lanes engine does not train nrl on reaching"),
+            (["--yardsticks", dir.path], "no nrl_cartpole.c and nrl_lanes.c in \(dir.path)"),
+        ] {
+            let r = try NRLHostBinary.run(["bench", "--lanes-only"] + arguments)
+            XCTAssertEqual(r.status, 64, "\(arguments): \(r.output)")
+            XCTAssertTrue(r.stderr.contains(message), "\(arguments): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", "\(arguments): nothing measured")
+        }
     }
 
     func testAnUnknownEngineIsRefused() throws {

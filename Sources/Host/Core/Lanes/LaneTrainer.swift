@@ -1,6 +1,7 @@
 /// The episode loop of `Trainer` for W runs at once, one per lane, each at its own step of its own
 /// episode. A lane whose run has done all its episodes takes the next run from the queue; when the
-/// queue is empty it idles (it goes on stepping, but nothing it does is used).
+/// queue is empty it idles (the rule still computes its lane, but its environment stands still and
+/// nothing of it is used).
 /// Supports what `LaneSupport` admits: native rules learning once per episode on builtin episodic tasks.
 final class LaneTrainer<R: LaneRule> {
     typealias L = R.Width
@@ -54,7 +55,6 @@ final class LaneTrainer<R: LaneRule> {
                 if shouldStop() { return }
             }
             rule.act(actions)
-            // An idle lane's environment stands still; what the rule computes in that lane is never used.
             for k in 0..<L.count {
                 guard let r = run[k] else { continue }
                 let (reward, ends) = try environment.step(lane: k, action: actions[k], observation: observation)

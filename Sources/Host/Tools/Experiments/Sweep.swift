@@ -75,10 +75,27 @@ public final class Sweep: @unchecked Sendable {
 
     /// Runs the lanes engine supports, grouped by batch key and cut into engines whose lanes they fill
     /// (`LaneWidthChoice.fill`: an idle lane costs as much as a busy one); what fills no engine, and every
-    /// other run, alone. Lanes engines first: they are the long items.
+    /// other run, alone. The longest items first, so that the last ones to start are short and no core
+    /// waits long for another at the end (an engine's runs share one core; a sweep of a few batches
+    /// would otherwise end on one engine's core while the other cores idle).
     private func workItems() -> [WorkItem] {
         let width = engine.laneWidth
         guard width > 1 else { return runs.indices.map { .single($0) } }
+        /// Roughly proportional to a run's time: its most steps times its weights, plus the environment's share.
+        func cost(_ index: Int) -> Double {
+            let spec = runs[index].1
+            let info = EnvironmentRegistry.builtin.info(spec.environment)
+            let shape = NetworkShape(inputs: info?.observationSize ?? 4, hidden: spec.hidden, layers: spec.layers,
+                                     outputs: info?.actionCount ?? 2)
+            return Double(max(1, spec.episodes)) * Double(info?.maxEpisodeSteps ?? 500) * Double(shape.weightCount + 500)
+        }
+        func cost(_ item: WorkItem) -> Double {
+            switch item {
+            case .single(let i): return cost(i)
+            // Measured: a lane step costs about 0.6 of a step alone.
+            case .lanes(let group): return 0.6 * group.runIndices.reduce(0) { $0 + cost($1) }
+            }
+        }
         var groups: [String: [Int]] = [:], order: [String] = [], singles: [Int] = []
         for (i, run) in runs.enumerated() {
             guard LaneSupport.pays(run.1) else { singles.append(i); continue }
@@ -98,7 +115,12 @@ public final class Sweep: @unchecked Sendable {
             }
             singles += indices[next...]
         }
-        return items + singles.sorted().map { .single($0) }
+        items += singles.sorted().map { .single($0) }
+        // Stable: items of equal cost keep the experiment's order.
+        return items.enumerated().sorted { a, b in
+            let (ca, cb) = (cost(a.element), cost(b.element))
+            return ca != cb ? ca > cb : a.offset < b.offset
+        }.map(\.element)
     }
 
     /// Runs everything; returns when all workers are done. Throws only for store failures.
