@@ -248,21 +248,18 @@ TARGET static void F(propagate_clean_and_noisy)(const nrl_lanes_step *st) {
     }
 }
 
-/// `LanePass.computeLayer` then the rest of `propagate`: layers from `first` on, noise added when `noisy`;
-/// the first layer's pre-activations are taken as they are unless `compute_first`.
-TARGET static void F(propagate)(const nrl_lanes_step *st, float *inputs, float *pre, int compute_first, int noisy) {
+/// `LanePass.computeLayer` then the rest of `propagate`: every layer, noise added when `noisy`.
+TARGET static void F(propagate)(const nrl_lanes_step *st, float *inputs, float *pre, int noisy) {
     size_t in_offset = 0, unit_offset = 0, weight_offset = 0;
     for (int l = 0; l < st->layer_count; l++) {
         int n_in = st->fan_in[l], n_out = st->fan_out[l];
         float *x = inputs + in_offset * W, *a = pre + unit_offset * W;
-        if (l > 0 || compute_first) {
-            const float *w = st->weights + weight_offset * W;
-            const float *xi = st->noise + unit_offset * W;
-            for (int i = 0; i < n_out; i++) {
-                VF v = F(dot)(w + (size_t)i * n_in * W, x, n_in);
-                if (noisy) v = v + LOADF(xi + (size_t)i * W);
-                STOREF(a + (size_t)i * W, v);
-            }
+        const float *w = st->weights + weight_offset * W;
+        const float *xi = st->noise + unit_offset * W;
+        for (int i = 0; i < n_out; i++) {
+            VF v = F(dot)(w + (size_t)i * n_in * W, x, n_in);
+            if (noisy) v = v + LOADF(xi + (size_t)i * W);
+            STOREF(a + (size_t)i * W, v);
         }
         if (l + 1 < st->layer_count) F(leaky_relu)(a, x + (size_t)n_in * W, n_out);
         in_offset += (size_t)n_in;
@@ -389,7 +386,7 @@ TARGET void BP_KERNEL(nrl_lanes_step *st) {
     const size_t last_units = unit_offset[layers - 1];
     float *errors = st->errors;
 
-    F(propagate)(st, st->clean_inputs, st->clean_pre, 1, 0);
+    F(propagate)(st, st->clean_inputs, st->clean_pre, 0);
     VU bits = F(next)(st->action_random);
     for (int k = 0; k < W; k++) {
         int action = F(clean_action)(st, st->clean_pre + last_units * W, outputs, k, bits[k]);
@@ -429,7 +426,7 @@ TARGET void HEBBIAN_KERNEL(nrl_lanes_step *st) {
     const int last_units = unit_count - outputs;
 
     F(gaussians)(st, st->noise, unit_count);
-    F(propagate)(st, st->clean_inputs, st->clean_pre, 1, 1);
+    F(propagate)(st, st->clean_inputs, st->clean_pre, 1);
     VU bits = F(next)(st->action_random);
     for (int k = 0; k < W; k++)
         st->actions[k] = F(clean_action)(st, st->clean_pre + (size_t)last_units * W, outputs, k, bits[k]);

@@ -117,10 +117,8 @@ public final class Sweep: @unchecked Sendable {
         }
         items += singles.sorted().map { .single($0) }
         // Stable: items of equal cost keep the experiment's order.
-        return items.enumerated().sorted { a, b in
-            let (ca, cb) = (cost(a.element), cost(b.element))
-            return ca != cb ? ca > cb : a.offset < b.offset
-        }.map(\.element)
+        let costs = items.map(cost)
+        return items.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }.map { items[$0] }
     }
 
     /// Runs everything; returns when all workers are done. Throws only for store failures.
