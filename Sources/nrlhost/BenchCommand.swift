@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Measurements of each twin pair, native and Lua in turn; the fastest counts.")
     var rounds: Int = 3
 
-    @Flag(name: .customLong("lanes-only"), help: "Only the lanes rows: NRL, BP and RMHL on CartPole and Acrobot trained alone and in SIMD lanes, and the C yardsticks.")
+    @Flag(name: .customLong("lanes-only"), help: "Only the lanes rows: NRL, BP and RMHL on CartPole, Acrobot and Reaching trained alone and in SIMD lanes, and the C yardsticks.")
     var lanesOnly = false
 
     @Option(help: "Lane widths to measure beside the default (16, 8, 4).")
@@ -41,8 +41,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("lane-rules"), parsing: .upToNextOption, help: "Lanes rows: the rules (nrl, bp, rmhl, np).")
     var laneRules: [String] = ["nrl", "bp", "rmhl"]
 
-    @Option(name: .customLong("lane-envs"), parsing: .upToNextOption, help: "Lanes rows: the environments (cartpole, acrobot).")
-    var laneEnvironments: [String] = ["cartpole", "acrobot"]
+    @Option(name: .customLong("lane-envs"), parsing: .upToNextOption, help: "Lanes rows: the environments (cartpole, acrobot, reaching).")
+    var laneEnvironments: [String] = ["cartpole", "acrobot", "reaching"]
 
     @Option(help: "Folder holding the C yardsticks nrl_cartpole.c and nrl_lanes.c: with --lanes-only they are compiled (cc -O3 -march=native) and run beside the lanes rows. Default: tools/bench when it exists (run from the repository).")
     var yardsticks: String?
@@ -193,7 +193,7 @@ struct BenchCommand: ParsableCommand {
         print(String(decoding: try encoder.encode(results), as: UTF8.self))
     }
 
-    /// NRL, BP and RMHL on CartPole and Acrobot: the single-run path and the lanes engine (the default width and any --widths),
+    /// --lane-rules on --lane-envs (NRL, BP and RMHL on CartPole, Acrobot and Reaching): the single-run path and the lanes engine (the default width and any --widths),
     /// on one thread (ns per env step per core) and on every core (steps/s of the machine); by default
     /// the same 16 runs × --lane-episodes episodes per thread at every width.
     /// Each measured --rounds times in turn; the fastest round counts.

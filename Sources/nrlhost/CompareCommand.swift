@@ -20,7 +20,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Parallel runs (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "How runs of native NRL, BP, RMHL or NP on CartPole or Acrobot that share shape and parameters train: 'lanes' (several seeds at once in SIMD lanes; NRLHOST_LANES=16|8|4|1 forces the width) or 'scalar' (each alone). Both give the same results.")
+    @Option(help: "How runs of native NRL, BP, RMHL or NP on CartPole, Acrobot or Reaching that share shape and parameters train: 'lanes' (several seeds at once in SIMD lanes; NRLHOST_LANES=16|8|4|1 forces the width) or 'scalar' (each alone). Both give the same results.")
     var engine: String = TrainingEngine.lanes.rawValue
 
     @Option(help: "The results store (default: runs/<experiment name>.sqlite).")

@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Train several seeds, e.g. --seeds 1-16 or 1,5,9: one run per seed, each written to OUT/seed-N (needs --out); --init-seed, if given, is shared by all.", valueName: "seeds"))
     var seeds: String?
 
-    @Option(help: "With --seeds: 'lanes' trains runs of native NRL, BP, RMHL or NP on CartPole or Acrobot several at once in SIMD lanes (NRLHOST_LANES=16|8|4|1 forces the width); 'scalar' trains each alone. Both give the same results.")
+    @Option(help: "With --seeds: 'lanes' trains runs of native NRL, BP, RMHL or NP on CartPole, Acrobot or Reaching several at once in SIMD lanes (NRLHOST_LANES=16|8|4|1 forces the width); 'scalar' trains each alone. Both give the same results.")
     var engine: String = TrainingEngine.lanes.rawValue
 
     @Option(help: "Folder for episodes.csv (return and length per episode), metrics.csv (what the script logged) and run.json (the full spec and outcome).")

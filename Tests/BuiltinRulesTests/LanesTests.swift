@@ -170,6 +170,31 @@ final class LanesTests: XCTestCase {
         }
     }
 
+    func testReachingLanesGiveTheSingleRunsBits() throws {
+        // Reaching rewards every step, so every rule learns after every step (NRL in its continuous form, with
+        // each layer's own noise norm and the clean inputs), and its trials follow each other without a reset.
+        // Every trial is 300 steps; the runs' trial counts differ, so lanes take new runs, and end trials, at
+        // different steps.
+        for (rule, hidden, layers, settings) in [
+            ("nrl", 128, 1, [String]()), ("nrl", 13, 2, ["scaling=unbiased", "lr=0.2", "env.fail_reward=-0.3"]),
+            ("bp", 128, 1, []), ("bp", 12, 3, ["gamma=0.5"]), ("rmhl", 128, 1, []), ("np", 13, 2, []),
+        ] {
+            let specs = try specs(rule: rule, environment: "reaching", hidden: hidden, layers: layers, settings: settings,
+                                  count: 18, episodes: 10)
+            XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
+            XCTAssertTrue(specs.allSatisfy(LaneSupport.pays))
+            let expected = try single(specs)
+            XCTAssertGreaterThan(Set(expected.map(\.returns)).count, specs.count - 1)
+            let what = "\(rule) reaching \(layers)×\(hidden) \(settings)"
+            for width in [16, 8, 4] {
+                assertSame(expected, try lanes(specs, width: width), "\(what), \(width) lanes")
+            }
+            assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(what), 8 lanes, AVX2")
+            assertSame(expected, try lanes(specs, width: 8, kernels: nil), "\(what), 8 lanes, no kernel")
+            assertSame(expected, try lanes(specs, width: 16, threads: 2), "\(what), 16 lanes on 2 threads")
+        }
+    }
+
     func testEnvironmentSettingsGiveTheSingleRunsBits() throws {
         // CartPole with Sutton & Barto's reward (0 per step, −1 at the end): the lanes step the same environment.
         let specs = try specs(settings: ["env.sutton_barto_reward=true"], count: 16)
@@ -205,8 +230,6 @@ final class LanesTests: XCTestCase {
 
     func testRunsTheLanesEngineDoesNotComputeAreLeftToTheSingleRunPath() throws {
         XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "wp", environment: "cartpole", seed: 1).resolve(in: plugins)))
-        // Reaching rewards every step, so rules learn every step there.
-        XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl", environment: "reaching", seed: 1).resolve(in: plugins)))
         XCTAssertFalse(LaneSupport.supports(try RunRequest(rule: "nrl-noisy", environment: "acrobot", seed: 1).resolve(in: plugins)))
     }
 }

@@ -11,7 +11,8 @@ final class LanesSweepTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
     /// 20 NRL CartPole seeds (more than 16 lanes) in two parameter groups, BP, runs that fill no engine
-    /// (one run alone), and RMHL, node perturbation and BP on a 2-layer Acrobot network, side by side.
+    /// (one run alone), RMHL, node perturbation and BP on a 2-layer Acrobot network, and NRL (its continuous
+    /// form), BP and RMHL on Reaching (learning every step, trials without resets), side by side.
     static let experiment = """
     return experiment {
       name = "lanes",
@@ -22,6 +23,8 @@ final class LanesSweepTests: XCTestCase {
         { name = "b", rules = { "nrl" }, envs = { "cartpole" }, seeds = { 5 }, episodes = 30, hidden = 16 },
         { name = "c", rules = { "rmhl", "np", "bp" }, envs = { "acrobot" }, seeds = { 1, 2, 3, 4, 5, 6, 7, 8, 9 },
           episodes = 4, hidden = 16, layers = 2 },
+        { name = "d", rules = { "nrl", "bp", "rmhl" }, envs = { "reaching" }, seeds = { 1, 2, 3, 4, 5, 6, 7, 8, 9 },
+          episodes = 3, hidden = 16 },
       },
     }
 
@@ -48,7 +51,7 @@ final class LanesSweepTests: XCTestCase {
 
     func testLanesOnAndOffGiveTheSameStoreRows() throws {
         let scalar = try sweep(engine: "scalar")
-        XCTAssertEqual(scalar.count, 61 + 60 * 60 + 30 + 27 * 5, "88 runs and all their episodes")
+        XCTAssertEqual(scalar.count, 61 + 60 * 60 + 30 + 27 * 5 + 27 * 4, "115 runs and all their episodes")
         XCTAssertEqual(try sweep(engine: "lanes"), scalar, "lanes at the default width")
         XCTAssertEqual(try sweep(engine: "lanes", width: "16"), scalar, "16 lanes")
         XCTAssertEqual(try sweep(engine: "lanes", width: "4"), scalar, "4 lanes")
@@ -57,7 +60,7 @@ final class LanesSweepTests: XCTestCase {
     func testBenchRefusesLanesRowsItCannotMeasureBeforeMeasuring() throws {
         for (arguments, message) in [
             (["--lane-rules", "wp"], "the lanes engine does not train wp on cartpole"),
-            (["--lane-envs", "reaching"], "the lanes engine does not train nrl on reaching"),
+            (["--lane-rules", "nrl", "nrl-noisy"], "the lanes engine does not train nrl-noisy on cartpole"),
             (["--yardsticks", dir.path], "no nrl_cartpole.c and nrl_lanes.c in \(dir.path)"),
         ] {
             let r = try NRLHostBinary.run(["bench", "--lanes-only"] + arguments)

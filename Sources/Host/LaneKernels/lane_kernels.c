@@ -14,6 +14,7 @@
 #define BP_KERNEL bp_lanes_act16
 #define HEBBIAN_KERNEL hebbian_lanes_act16
 #define FOLD_KERNEL nrl_lanes_fold16
+#define UPDATE_KERNEL nrl_lanes_update16
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
 #define KERNEL_AVX512
 #define PREFIX k16_
@@ -23,6 +24,7 @@
 #undef BP_KERNEL
 #undef HEBBIAN_KERNEL
 #undef FOLD_KERNEL
+#undef UPDATE_KERNEL
 #undef KERNEL_TARGET
 #undef KERNEL_AVX512
 #undef PREFIX
@@ -32,6 +34,7 @@
 #define BP_KERNEL bp_lanes_act8_avx512
 #define HEBBIAN_KERNEL hebbian_lanes_act8_avx512
 #define FOLD_KERNEL nrl_lanes_fold8_avx512
+#define UPDATE_KERNEL nrl_lanes_update8_avx512
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
 #define KERNEL_AVX512
 #define PREFIX k8z_
@@ -40,6 +43,7 @@
 #undef BP_KERNEL
 #undef HEBBIAN_KERNEL
 #undef FOLD_KERNEL
+#undef UPDATE_KERNEL
 #undef KERNEL_TARGET
 #undef KERNEL_AVX512
 #undef PREFIX
@@ -48,6 +52,7 @@
 #define BP_KERNEL bp_lanes_act8
 #define HEBBIAN_KERNEL hebbian_lanes_act8
 #define FOLD_KERNEL nrl_lanes_fold8
+#define UPDATE_KERNEL nrl_lanes_update8
 #define KERNEL_TARGET "avx2"
 #define PREFIX k8_
 #include "lane_step.h"
@@ -73,6 +78,9 @@ void nrl_lanes_fold16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void nrl_lanes_fold8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void nrl_lanes_fold8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void hebbian_lanes_act16(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
+void nrl_lanes_update16(nrl_lanes_step *step, const nrl_lanes_update *update) { (void)step; (void)update; __builtin_trap(); }
+void nrl_lanes_update8(nrl_lanes_step *step, const nrl_lanes_update *update) { (void)step; (void)update; __builtin_trap(); }
+void nrl_lanes_update8_avx512(nrl_lanes_step *step, const nrl_lanes_update *update) { (void)step; (void)update; __builtin_trap(); }
 void hebbian_lanes_act8(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 void hebbian_lanes_act8_avx512(nrl_lanes_step *step) { (void)step; __builtin_trap(); }
 #endif

@@ -1,7 +1,8 @@
-// The lanes steps of the delayed forms of NRL, BP, and RMHL / node perturbation for W lanes; included by
-// lane_kernels.c once per compilation with W, NRL_KERNEL, BP_KERNEL, HEBBIAN_KERNEL, FOLD_KERNEL, KERNEL_TARGET
-// and PREFIX defined. Each function mirrors a Swift one, named beside it; the loops over
-// lanes (k < W) are what the compiler turns into vector instructions.
+// The lanes steps of NRL, BP, and RMHL / node perturbation for W lanes; included by lane_kernels.c once per
+// compilation with W, NRL_KERNEL, BP_KERNEL, HEBBIAN_KERNEL, FOLD_KERNEL, UPDATE_KERNEL, KERNEL_TARGET and PREFIX
+// defined. The act kernels add to the trace (delayed tasks) unless `immediate`, where UPDATE_KERNEL learns.
+// Each function mirrors a Swift one, named beside it; the loops over lanes (k < W) are what the compiler
+// turns into vector instructions.
 #if defined(__x86_64__)
 
 #define NRL_CAT(a, b) a##b
@@ -338,6 +339,24 @@ TARGET void FOLD_KERNEL(nrl_lanes_step *st) {
     st->fold_pending = 0;
 }
 
+/// weights_l += (s_l·u_i) x_{l−1}ᵀ now, row by row as `LayerMatrices.addOuter` (`Kernels.axpy`) adds it.
+TARGET void UPDATE_KERNEL(nrl_lanes_step *st, const nrl_lanes_update *update) {
+    size_t in_offset = 0, unit_offset = 0, weight_offset = 0;
+    for (int l = 0; l < st->layer_count; l++) {
+        int rows = st->fan_out[l], cols = st->fan_in[l];
+        VF scale = LOADF(update->scales + (size_t)l * W);
+        const float *x = update->inputs + in_offset * W;
+        float *m = st->weights + weight_offset * W;
+        for (int i = 0; i < rows; i++) {
+            VF alpha = scale * LOADF(update->units + (unit_offset + (size_t)i) * W);
+            float *row = m + (size_t)i * cols * W;
+            for (int j = 0; j < cols; j++)
+                STOREF(row + (size_t)j * W, LOADF(row + (size_t)j * W) + alpha * LOADF(x + (size_t)j * W));
+        }
+        in_offset += (size_t)cols; unit_offset += (size_t)rows; weight_offset += (size_t)rows * (size_t)cols;
+    }
+}
+
 TARGET void NRL_KERNEL(nrl_lanes_step *st) {
     const int layers = st->layer_count;
     int unit_count = 0;
@@ -360,6 +379,10 @@ TARGET void NRL_KERNEL(nrl_lanes_step *st) {
         st->actions[k] = action;
         change[k] = st->log_noisy[action * W + k] - st->log_clean[action * W + k];
     }
+    if (st->immediate) {  // the continuous form learns after the step (UPDATE_KERNEL)
+        *(VD *)st->changes = change;
+        return;
+    }
 
     // e_l += Float(Δ/‖ξ‖²)·ξ_l x̃_{l−1}ᵀ (LaneNRL.accumulateTrace).
     VD norm = {0};
@@ -370,7 +393,7 @@ TARGET void NRL_KERNEL(nrl_lanes_step *st) {
     F(add_outer_products)(st, __builtin_convertvector(change / norm, VF), st->noise, st->noisy_inputs);
 }
 
-/// `Reinforce.act` for every lane (delayed form): the clean pass, the action from π, and
+/// `Reinforce.act` for every lane: the clean pass, the action from π, ε by backpropagation, and (delayed form)
 /// trace += ∇ log π(a) by backpropagation (`Backprop.addLogProbabilityGradient` with scale 1):
 /// ε_L = Float(onehot(a) − π), ε_l = f′(a_l) ⊙ W_{l+1}ᵀ ε_{l+1} (axpy row by row), trace_l += ε_l x_{l−1}ᵀ.
 TARGET void BP_KERNEL(nrl_lanes_step *st) {
@@ -412,7 +435,7 @@ TARGET void BP_KERNEL(nrl_lanes_step *st) {
             STOREF(e + (size_t)j * W, LOADF(e + (size_t)j * W) * slope);
         }
     }
-    F(add_outer_products)(st, (VF){0} + 1.0f, errors, st->clean_inputs);  // (1·ε_i): exact
+    if (!st->immediate) F(add_outer_products)(st, (VF){0} + 1.0f, errors, st->clean_inputs);  // (1·ε_i): exact
 }
 
 /// `ExplicitNoiseHebbian.act` (RMHL and node perturbation, delayed form) for every lane: node noise for
@@ -430,7 +453,7 @@ TARGET void HEBBIAN_KERNEL(nrl_lanes_step *st) {
     VU bits = F(next)(st->action_random);
     for (int k = 0; k < W; k++)
         st->actions[k] = F(clean_action)(st, st->clean_pre + (size_t)last_units * W, outputs, k, bits[k]);
-    F(add_outer_products)(st, (VF){0} + 1.0f, st->noise, st->clean_inputs);  // (1·ξ_i): exact
+    if (!st->immediate) F(add_outer_products)(st, (VF){0} + 1.0f, st->noise, st->clean_inputs);  // (1·ξ_i): exact
 }
 
 #undef F

@@ -5,6 +5,7 @@ import Foundation
 /// generic Swift code when the CPU runs it. Every one gives the same bits (LanesTests runs each).
 public enum CompiledLaneKernel {
     typealias Step = @convention(c) (UnsafeMutablePointer<nrl_lanes_step>?) -> Void
+    typealias Update = @convention(c) (UnsafeMutablePointer<nrl_lanes_step>?, UnsafePointer<nrl_lanes_update>?) -> Void
 
     public enum InstructionSet: Int, Comparable, Sendable {
         case avx2 = 8, avx512 = 16
@@ -26,10 +27,12 @@ public enum CompiledLaneKernel {
         }
     }()
 
-    /// A rule's compiled step, and the fold of the trace's pending outer products that goes with it.
+    /// A rule's compiled step, the fold of the trace's pending outer products that goes with it, and the
+    /// learning step of immediate tasks.
     struct Kernel {
         let act: Step
         let fold: Step
+        let update: Update
     }
 
     /// The compiled NRL step for `width` lanes in `set` (capped at what the CPU runs), if there is one.
@@ -51,9 +54,9 @@ public enum CompiledLaneKernel {
     private static func choose(width: Int, set: InstructionSet?, avx512x16: Step, avx512x8: Step, avx2x8: Step) -> Kernel? {
         guard let set, let cpu = available else { return nil }
         switch (width, min(set, cpu)) {
-        case (16, .avx512): return Kernel(act: avx512x16, fold: nrl_lanes_fold16)
-        case (8, .avx512): return Kernel(act: avx512x8, fold: nrl_lanes_fold8_avx512)
-        case (8, .avx2): return Kernel(act: avx2x8, fold: nrl_lanes_fold8)
+        case (16, .avx512): return Kernel(act: avx512x16, fold: nrl_lanes_fold16, update: nrl_lanes_update16)
+        case (8, .avx512): return Kernel(act: avx512x8, fold: nrl_lanes_fold8_avx512, update: nrl_lanes_update8_avx512)
+        case (8, .avx2): return Kernel(act: avx2x8, fold: nrl_lanes_fold8, update: nrl_lanes_update8)
         default: return nil
         }
     }

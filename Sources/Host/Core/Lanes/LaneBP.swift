@@ -1,6 +1,7 @@
-/// BP's delayed form (`Reinforce`, docs/spec/rules.md §4) for every lane, step for step what the native
-/// rule does for one run: a clean pass, the action from π, Σ_t ∇ log π(a_t) by backpropagation; at the
-/// episode's end W_l += Float(η·δ·k_l)·Σ_l and Σ = 0.
+/// BP (`Reinforce`, docs/spec/rules.md §4) for every lane, step for step what the native rule does for one
+/// run: a clean pass, the action from π, ∇ log π(a_t) by backpropagation.
+/// - Delayed tasks: Σ_t ∇ log π(a_t) in a trace; at the episode's end W_l += Float(η·δ·k_l)·Σ_l and Σ = 0.
+/// - Immediate tasks: W_l += (Float(η·δ_t)·ε_l) x_{l−1}ᵀ after every step.
 /// Compiled kernels only (`CompiledLaneKernel.bpStep`): where there is none, BP runs train alone.
 final class LaneBP<L: LaneWidth>: LaneRule {
     let weights: LaneMatrices<L>
@@ -11,7 +12,7 @@ final class LaneBP<L: LaneWidth>: LaneRule {
     private let learningRate: Double
     private let kernel: LaneKernelStep<L>
 
-    init(shape: NetworkShape, parameters: Parameters, kernel: CompiledLaneKernel.Kernel) {
+    init(shape: NetworkShape, parameters: Parameters, kernel: CompiledLaneKernel.Kernel, immediate: Bool) {
         weights = LaneMatrices(shape: shape)
         gradientSum = LaneMatrices(shape: shape)
         clean = LanePass(shape: shape)
@@ -19,7 +20,7 @@ final class LaneBP<L: LaneWidth>: LaneRule {
         errors.initialize(repeating: L.Floats(), count: shape.unitCount)
         learningRate = parameters.real("lr")
         self.kernel = LaneKernelStep(kernel, shape: shape, weights: weights, trace: gradientSum, clean: clean, noisy: nil,
-                                     errors: errors, sigma: 0)
+                                     errors: errors, sigma: 0, immediate: immediate)
     }
 
     deinit { errors.deallocate() }
@@ -41,5 +42,10 @@ final class LaneBP<L: LaneWidth>: LaneRule {
     func learn(lane k: Int, rpe: Double) {
         kernel.fold()
         weights.applyLane(k, trace: gradientSum, learningRate: learningRate, rpe: rpe, scaling: .paper)
+    }
+
+    /// `Backprop.addLogProbabilityGradient(… into: weights, scale: η·δ)`: the errors of the step's pass.
+    func learnEveryLane(rpe: UnsafePointer<Double>) {
+        kernel.update(units: errors, inputs: clean.inputs) { k, _ in learningRate * rpe[k] }
     }
 }

@@ -1,7 +1,7 @@
 /// The environment of every lane: one builtin environment per lane, made and seeded exactly as `Session`
 /// makes a run's (`EnvironmentRegistry.make`, TimeLimit included), so every lane's trajectory has the
 /// single run's bits whatever the environment. Each observation is copied into its lane of the
-/// lane-major input. Episodic tasks only (`LaneSupport`): an episode ends when terminated or truncated.
+/// lane-major input. An episode ends when terminated or truncated; a continuing task's "episode" is a trial.
 final class LaneEnvironments<L: LaneWidth> {
     let info: EnvironmentInfo
     private let registration: EnvironmentRegistration
@@ -39,12 +39,13 @@ final class LaneEnvironments<L: LaneWidth> {
         copy(into: k, of: observation)
     }
 
-    /// One step of lane k: the reward, and whether the episode ends (terminated or truncated).
+    /// One step of lane k: the reward, and whether the episode ends (terminated or truncated; a continuing task's
+    /// trial ended).
     @inline(__always)
     func step(lane k: Int, action: Int, observation: UnsafeMutablePointer<L.Floats>) throws -> (reward: Double, ends: Bool) {
         let outcome = try environments[k].step(action, observation: scratch)
         copy(into: k, of: observation)
-        return (outcome.reward, outcome.terminated || outcome.truncated)
+        return (outcome.reward, info.continuing ? outcome.trialEnded : outcome.terminated || outcome.truncated)
     }
 
     @inline(__always)

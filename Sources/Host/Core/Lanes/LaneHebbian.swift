@@ -1,7 +1,8 @@
-/// RMHL and node perturbation, delayed form (`ExplicitNoiseHebbian`, docs/spec/rules.md §4 and §6), for
-/// every lane, step for step what the native rule does for one run: node noise on every unit, one noisy
-/// pass, the action from π̃, e_l += ξ_l x̃_{l−1}ᵀ; at the episode's end W_l += Float(g·δ)·e_l and e = 0,
-/// with g = η (RMHL) or η/σ² (node perturbation).
+/// RMHL and node perturbation (`ExplicitNoiseHebbian`, docs/spec/rules.md §4 and §6) for every lane, step
+/// for step what the native rule does for one run: node noise on every unit, one noisy pass, the action from π̃;
+/// with g = η (RMHL) or η/σ² (node perturbation):
+/// - delayed tasks: e_l += ξ_l x̃_{l−1}ᵀ; at the episode's end W_l += Float(g·δ)·e_l and e = 0;
+/// - immediate tasks: W_l += (Float(g·δ_t)·ξ_l) x̃_{l−1}ᵀ after every step.
 /// Compiled kernels only (`CompiledLaneKernel.hebbianStep`): where there is none, these runs train alone.
 final class LaneHebbian<L: LaneWidth>: LaneRule {
     let weights: LaneMatrices<L>
@@ -13,14 +14,15 @@ final class LaneHebbian<L: LaneWidth>: LaneRule {
     private let gain: Double
     private let kernel: LaneKernelStep<L>
 
-    init(shape: NetworkShape, parameters: Parameters, dividesBySigmaSquared: Bool, kernel: CompiledLaneKernel.Kernel) {
+    init(shape: NetworkShape, parameters: Parameters, dividesBySigmaSquared: Bool, kernel: CompiledLaneKernel.Kernel,
+         immediate: Bool) {
         weights = LaneMatrices(shape: shape)
         trace = LaneMatrices(shape: shape)
         pass = LanePass(shape: shape)
         let sigma = parameters.real("sigma"), lr = parameters.real("lr")
         gain = dividesBySigmaSquared ? lr / (sigma * sigma) : lr
         self.kernel = LaneKernelStep(kernel, shape: shape, weights: weights, trace: trace, clean: pass, noisy: pass,
-                                     errors: nil, sigma: sigma)
+                                     errors: nil, sigma: sigma, immediate: immediate)
     }
 
     var observation: UnsafeMutablePointer<L.Floats> { pass.input(0) }
@@ -44,5 +46,10 @@ final class LaneHebbian<L: LaneWidth>: LaneRule {
     func learn(lane k: Int, rpe: Double) {
         kernel.fold()
         weights.applyLane(k, trace: trace, learningRate: gain, rpe: rpe, scaling: .paper)
+    }
+
+    /// `addNoiseOuterProducts(noiseOf: noisy, inputsOf: noisy, scale: g·δ)`: Float(g·δ·1/1) = Float(g·δ).
+    func learnEveryLane(rpe: UnsafePointer<Double>) {
+        kernel.update(units: pass.noise, inputs: pass.inputs) { k, _ in gain * rpe[k] }
     }
 }

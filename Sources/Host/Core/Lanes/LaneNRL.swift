@@ -1,9 +1,12 @@
-/// NRL's delayed form (docs/spec/rules.md §3, eqs. 15–16) for every lane, step for step what the
-/// native `NRL` rule with a `NodeNoiseTrace` does for one run: a clean pass, node noise on every
-/// layer, a noisy pass sharing the clean first layer, the action from the clean policy,
-/// Δ = log π̃(a) − log π(a), e_l += Float(Δ/‖ξ‖²)·ξ_l · x̃_{l−1}ᵀ; at the episode's end
-/// W_l += Float(η·δ·k_l)·e_l and e = 0.
-/// Each step runs in the compiled kernel of this width (`CompiledLaneKernel`) when there is one.
+/// NRL (docs/spec/rules.md §3) for every lane, step for step what the native `NRL` rule does for one run:
+/// a clean pass, node noise on every layer, a noisy pass sharing the clean first layer, the action from the
+/// clean policy, Δ = log π̃(a) − log π(a); then
+/// - delayed form (eqs. 15–16): e_l += Float(Δ/‖ξ‖²)·ξ_l · x̃_{l−1}ᵀ; at the episode's end
+///   W_l += Float(η·δ·k_l)·e_l and e = 0;
+/// - continuous form (immediate tasks): W_l += (Float(η·δ_t·Δ·k_l/‖ξ_l‖²)·ξ_l) x_{l−1}ᵀ after every step
+///   (each layer's own noise norm, clean inputs).
+/// Each step runs in the compiled kernel of this width (`CompiledLaneKernel`) when there is one; the
+/// continuous form only there.
 final class LaneNRL<L: LaneWidth>: LaneRule {
     let shape: NetworkShape
     let weights: LaneMatrices<L>
@@ -21,8 +24,11 @@ final class LaneNRL<L: LaneWidth>: LaneRule {
     private let traceScale: UnsafeMutablePointer<L.Floats>
     /// The compiled step (nil: the generic code below).
     private let kernel: LaneKernelStep<L>?
+    /// Continuous form: ‖ξ_l‖² of every lane, layer after layer.
+    private let layerNorms: UnsafeMutablePointer<Double>
 
-    init(shape: NetworkShape, parameters: Parameters, kernels: CompiledLaneKernel.InstructionSet?) {
+    /// `immediate`: the continuous form, which needs a compiled kernel (`hasKernel`).
+    init(shape: NetworkShape, parameters: Parameters, kernels: CompiledLaneKernel.InstructionSet?, immediate: Bool = false) {
         self.shape = shape
         weights = LaneMatrices(shape: shape)
         trace = LaneMatrices(shape: shape)
@@ -37,13 +43,19 @@ final class LaneNRL<L: LaneWidth>: LaneRule {
         norm.initialize(repeating: 0, count: L.count)
         traceScale = .allocate(capacity: 1)
         traceScale.initialize(to: L.Floats())
+        layerNorms = .allocate(capacity: shape.layerCount * L.count)
+        layerNorms.initialize(repeating: 0, count: shape.layerCount * L.count)
         let (weights, trace, clean, noisy, sigma) = (weights, trace, clean, noisy, sigma)
         kernel = CompiledLaneKernel.nrlStep(width: L.count, set: kernels).map {
-            LaneKernelStep($0, shape: shape, weights: weights, trace: trace, clean: clean, noisy: noisy, errors: nil, sigma: sigma)
+            LaneKernelStep($0, shape: shape, weights: weights, trace: trace, clean: clean, noisy: noisy, errors: nil, sigma: sigma,
+                          immediate: immediate)
         }
     }
 
-    deinit { change.deallocate(); norm.deallocate(); traceScale.deallocate() }
+    deinit { change.deallocate(); norm.deallocate(); traceScale.deallocate(); layerNorms.deallocate() }
+
+    /// Whether the compiled kernel computes the steps (the continuous form needs it).
+    var hasKernel: Bool { kernel != nil }
 
     /// Where the trainer writes the observations (lane-major x_0 of the clean pass).
     var observation: UnsafeMutablePointer<L.Floats> { clean.input(0) }
@@ -100,5 +112,19 @@ final class LaneNRL<L: LaneWidth>: LaneRule {
     func learn(lane k: Int, rpe: Double) {
         kernel?.fold()
         weights.applyLane(k, trace: trace, learningRate: learningRate, rpe: rpe, scaling: scaling)
+    }
+
+    /// The continuous form's step (`NRL.learn` on an immediate task, `addNoiseOuterProducts` with the layer norm):
+    /// W_l += (Float(η·δ·Δ·k_l/‖ξ_l‖²)·ξ_l) x_{l−1}ᵀ with the clean pass's inputs.
+    func learnEveryLane(rpe: UnsafePointer<Double>) {
+        guard let kernel else { preconditionFailure("NRL's continuous form trains in lanes only with a compiled kernel") }
+        for l in 0..<shape.layerCount {
+            LaneKernels.squaredNorm(noisy.noise(l), shape.outputs(l), into: layerNorms + l * L.count)
+        }
+        let (shape, scaling, learningRate, layerNorms, changes) = (shape, scaling, learningRate, layerNorms, kernel.changes)
+        kernel.update(units: noisy.noise, inputs: clean.inputs) { k, l in
+            learningRate * rpe[k] * changes[k] * scaling.factor(layer: l, of: shape, normalization: .layer)
+                / layerNorms[l * L.count + k]
+        }
     }
 }

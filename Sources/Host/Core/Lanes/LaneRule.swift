@@ -1,4 +1,5 @@
-/// A rule the lanes engine trains: one step of every lane at once, learning per lane at its episode's end.
+/// A rule the lanes engine trains: one step of every lane at once; learning per lane at its episode's end
+/// (delayed tasks), or of every lane after every step (immediate tasks, `learnsEveryStep`).
 protocol LaneRule: AnyObject {
     associatedtype Width: LaneWidth
     /// Where the trainer writes the observations (lane-major x_0).
@@ -8,8 +9,10 @@ protocol LaneRule: AnyObject {
     func start(lane k: Int, seed: UInt64, initSeed: UInt64)
     /// One step of every lane; writes each lane's action into `actions`.
     func act(_ actions: UnsafeMutablePointer<Int>)
-    /// Lane k's episode ended with reward prediction error δ.
+    /// Lane k's episode ended with reward prediction error δ (delayed tasks).
     func learn(lane k: Int, rpe: Double)
+    /// Every lane learns from its step's δ, `rpe[k]` (immediate tasks; 0 for an idle lane).
+    func learnEveryLane(rpe: UnsafePointer<Double>)
 }
 
 extension LaneMatrices {

@@ -1,14 +1,13 @@
 /// Which runs the lanes engine can train, and which runs can share an engine.
 public enum LaneSupport {
     /// True when the lanes engine takes this spec: the native NRL, BP, RMHL or node perturbation rule on a
-    /// builtin episodic task with delayed reward (CartPole, Acrobot), so learning once per episode.
-    /// Everything else keeps the single-run path. (BP, RMHL and node perturbation train in lanes only where a
-    /// compiled kernel runs; `LaneSweep` trains them alone elsewhere.)
+    /// builtin task (CartPole and Acrobot: learning once per episode; Reaching: after every step).
+    /// Everything else keeps the single-run path. (BP, RMHL, node perturbation and NRL's continuous form train
+    /// in lanes only where a compiled kernel runs; `LaneSweep` trains them alone elsewhere.)
     public static func supports(_ spec: RunSpec) -> Bool {
         guard spec.script == nil, spec.ruleScriptHash == nil, spec.environmentScriptHash == nil else { return false }
         guard ["nrl", "bp", "rmhl", "np"].contains(spec.rule),
-              let info = EnvironmentRegistry.builtin.info(spec.environment),
-              info.rewardTiming == .delayed, !info.continuing else { return false }
+              EnvironmentRegistry.builtin.info(spec.environment) != nil else { return false }
         switch spec.parameters["gamma"] {
         case nil, .real?, .integer?: break
         default: return false
@@ -17,7 +16,7 @@ public enum LaneSupport {
     }
 
     /// What `supports` admits, for messages.
-    public static let summary = "the native nrl, bp, rmhl and np rules on cartpole and acrobot"
+    public static let summary = "the native nrl, bp, rmhl and np rules on cartpole, acrobot and reaching"
 
     /// True when training this spec in lanes is faster than alone, so that sweeps and `run --seeds` use
     /// lanes for it: a supported spec whose weights are at most 16384 per run. Lanes keep every run's
@@ -33,6 +32,8 @@ public enum LaneSupport {
     /// Runs with equal keys can train in one engine: the same rule, environment, shape and parameters
     /// (seeds and episode counts may differ).
     public static func batchKey(_ spec: RunSpec) -> String {
-        "\(spec.rule)|\(spec.environment)|\(spec.hidden)x\(spec.layers)|\(spec.parameters.values.sorted { $0.key < $1.key })|\(String(describing: spec.environmentParameters))"
+        // Sorted: a dictionary's order differs from one instance to the next.
+        func sorted(_ p: Parameters?) -> String { p.map { "\($0.values.sorted { $0.key < $1.key })" } ?? "-" }
+        return "\(spec.rule)|\(spec.environment)|\(spec.hidden)x\(spec.layers)|\(sorted(spec.parameters))|\(sorted(spec.environmentParameters))"
     }
 }

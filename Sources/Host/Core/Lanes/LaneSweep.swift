@@ -8,7 +8,8 @@ public struct LaneSweep {
     public let specs: [RunSpec]
     public let width: Int
     public let threads: Int
-    /// For the single-run path (width 1, or a rule without generic lanes code where no compiled kernel runs): the rules and environments.
+    /// For the single-run path (width 1, or a rule or form without generic lanes code where no compiled kernel
+    /// runs): the rules and environments.
     public let plugins: Plugins?
     /// The compiled kernels to use where the CPU runs them (`CompiledLaneKernel`); nil: the generic Swift
     /// code. The same bits either way.
@@ -72,16 +73,19 @@ public struct LaneSweep {
         /// Trains the batch's rule in lanes of width W; false when no engine of that width computes it.
         /// (Concrete rule types all the way down, so that the generic code is specialised for each width.)
         func train<W: LaneWidth>(_: W.Type) throws -> Bool {
+            let immediate = info.rewardTiming == .immediate
             switch template.rule {
             case "bp":
                 guard let kernel = CompiledLaneKernel.bpStep(width: W.count, set: kernels) else { return false }
-                try train(LaneBP<W>(shape: shape, parameters: template.parameters, kernel: kernel))
+                try train(LaneBP<W>(shape: shape, parameters: template.parameters, kernel: kernel, immediate: immediate))
             case "rmhl", "np":
                 guard let kernel = CompiledLaneKernel.hebbianStep(width: W.count, set: kernels) else { return false }
                 try train(LaneHebbian<W>(shape: shape, parameters: template.parameters,
-                                         dividesBySigmaSquared: template.rule == "np", kernel: kernel))
+                                         dividesBySigmaSquared: template.rule == "np", kernel: kernel, immediate: immediate))
             default:
-                try train(LaneNRL<W>(shape: shape, parameters: template.parameters, kernels: kernels))
+                let rule = LaneNRL<W>(shape: shape, parameters: template.parameters, kernels: kernels, immediate: immediate)
+                guard rule.hasKernel || !immediate else { return false }
+                try train(rule)
             }
             return true
         }

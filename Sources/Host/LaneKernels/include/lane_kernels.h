@@ -1,4 +1,4 @@
-// One step of the delayed form of NRL, BP, or RMHL / node perturbation for W runs side by side, one per SIMD lane, compiled for AVX-512
+// One step of NRL, BP, or RMHL / node perturbation for W runs side by side, one per SIMD lane, compiled for AVX-512
 // (W = 16) and AVX2 (W = 8) and chosen at run time. Swift's generic code cannot be compiled for those
 // instruction sets without package-wide flags, which would bar NRLCore from being a dependency; a C
 // function can carry its own target attribute. Every lane computes exactly the bits of the single-run
@@ -37,6 +37,9 @@ typedef struct {
     float *fold_scales;         // per pending step: the row factor (scale·u_i) of every unit
     float *fold_inputs;         // per pending step: every layer's inputs
     int32_t fold_pending;       // pending steps
+    // Immediate tasks (learning every step): the act kernels leave the trace alone, and NRL's writes Δ here.
+    int32_t immediate;
+    double *changes;            // NRL, immediate: Δ = log π̃(a) − log π(a) of every lane
 } nrl_lanes_step;
 
 #define NRL_LANES_FOLD 8
@@ -60,6 +63,17 @@ void bp_lanes_act8_avx512(nrl_lanes_step *step);
 void nrl_lanes_fold16(nrl_lanes_step *step);
 void nrl_lanes_fold8(nrl_lanes_step *step);
 void nrl_lanes_fold8_avx512(nrl_lanes_step *step);
+
+/// Learning now, for immediate tasks: weights_l += (s_l·u_i) x_{l−1}ᵀ for every layer l, element by element as
+/// `LayerMatrices.addOuter` adds it, with s_l = scales[l·W + k] for lane k, u a value per unit, x every layer's inputs.
+typedef struct {
+    const float *scales;
+    const float *units;
+    const float *inputs;
+} nrl_lanes_update;
+void nrl_lanes_update16(nrl_lanes_step *step, const nrl_lanes_update *update);
+void nrl_lanes_update8(nrl_lanes_step *step, const nrl_lanes_update *update);
+void nrl_lanes_update8_avx512(nrl_lanes_step *step, const nrl_lanes_update *update);
 
 /// One step of RMHL or node perturbation (delayed form; they differ only in the learning step) for every
 /// lane: noise, the noisy pass in the clean_* buffers, the action from π̃, trace += ξ x̃ᵀ.
