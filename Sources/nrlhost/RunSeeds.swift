@@ -48,8 +48,15 @@ extension RunCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let widest = specs.allSatisfy(LaneSupport.pays) ? engine.laneWidth : 1
         // Fewer seeds than 16 per core: 8-lane engines keep every core busy (and idle fewer lanes).
-        let width = widest == 16 && specs.count < 16 * cores ? 8 : widest
-        let threads = max(1, min(cores, (specs.count + width - 1) / width))
+        let lanes = widest == 16 && specs.count < 16 * cores ? 8 : widest
+        let engines = max(1, min(cores, (specs.count + lanes - 1) / lanes))
+        // A few seeds on several cores end sooner alone, one per core, than in one engine on one core
+        // (unless NRLHOST_LANES forces the width).
+        let inLanes = LaneWidthChoice.laneStepCost * Double(lanes) * Double((specs.count + engines * lanes - 1) / (engines * lanes))
+        let alone = lanes > 1 && !LaneWidthChoice.isForced
+            && LaneWidthChoice.makespan(Array(repeating: 1, count: specs.count), workers: cores) <= inLanes
+        let width = alone ? 1 : lanes
+        let threads = alone ? min(cores, specs.count) : engines
         print(ScriptText.oneLine("\(template.rule) on \(template.environment), \(specs.count) seeds (\(text)), \(template.episodes) episodes each, "
               + (width > 1 ? "\(width) runs per core in SIMD lanes" : "one run per core") + " on \(threads) core\(threads == 1 ? "" : "s")"))
 

@@ -219,6 +219,11 @@ final class LanesTests: XCTestCase {
         XCTAssertEqual(LaneWidthChoice.fill(runs: 20, width: 8), [8, 8])
         XCTAssertEqual(LaneWidthChoice.fill(runs: 9, width: 4), [4, 4])
         XCTAssertEqual(LaneWidthChoice.fill(runs: 9, width: 1), [])
+        // Longest first, each to the least busy worker; an engine of 8 runs on one core against them alone on two.
+        XCTAssertEqual(LaneWidthChoice.makespan([3, 3, 2, 2, 2], workers: 2), 7)
+        XCTAssertEqual(LaneWidthChoice.makespan([5, 1], workers: 4), 5)
+        XCTAssertGreaterThan(LaneWidthChoice.makespan([8 * LaneWidthChoice.laneStepCost], workers: 2),
+                             LaneWidthChoice.makespan(Array(repeating: 1, count: 8), workers: 2))
     }
 
     func testTheCompiledKernelsAreThoseTheCPUHas() {

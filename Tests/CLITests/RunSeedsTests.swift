@@ -16,8 +16,11 @@ final class RunSeedsTests: XCTestCase {
 
     func testEverySeedsFolderIsWhatASingleRunWrites() throws {
         let lanes = dir.appendingPathComponent("lanes"), scalar = dir.appendingPathComponent("scalar")
-        let a = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--episodes", "40", "--seeds", "1-18", "--out", lanes.path])
+        // Forced to 8 lanes: on some machines 18 seeds would end sooner one per core.
+        let a = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--episodes", "40", "--seeds", "1-18", "--out", lanes.path],
+                                      environment: ["NRLHOST_LANES": "8"])
         XCTAssertEqual(a.status, 0, a.output)
+        XCTAssertTrue(a.stdout.contains("8 runs per core in SIMD lanes"), a.stdout)
         let b = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--episodes", "40", "--seeds", "1-18",
                                        "--engine", "scalar", "--out", scalar.path])
         XCTAssertEqual(b.status, 0, b.output)

@@ -34,8 +34,15 @@ public enum LaneWidthChoice {
     /// The width to use; `forced` (e.g. from a command-line setting) wins over the environment variable.
     public static func width(forced: Int? = nil) -> Int {
         if let forced, supported.contains(forced) { return forced }
-        if let text = ProcessInfo.processInfo.environment["NRLHOST_LANES"], let n = Int(text), supported.contains(n) { return n }
-        return defaultWidth
+        return widthFromEnvironment ?? defaultWidth
+    }
+
+    /// Whether NRLHOST_LANES forces the width: then sweeps use it even where runs alone would end sooner.
+    public static var isForced: Bool { widthFromEnvironment != nil }
+
+    private static var widthFromEnvironment: Int? {
+        guard let text = ProcessInfo.processInfo.environment["NRLHOST_LANES"], let n = Int(text), supported.contains(n) else { return nil }
+        return n
     }
 
     /// 8, whatever the CPU. With AVX-512, 8 lanes (the 8-lane AVX-512 kernel) measured faster per step than
@@ -52,6 +59,21 @@ public enum LaneWidthChoice {
         var engines = Array(repeating: width, count: runs / width)
         if width == 16 && runs % 16 >= 8 { engines.append(8) }
         return engines
+    }
+
+    /// What a step in lanes costs against a step alone, per run: 0.46–0.94 measured (`nrlhost bench --lanes-only`).
+    public static let laneStepCost = 0.6
+
+    /// The time `workers` take for items of these costs when each free worker takes the longest item left
+    /// (as sweeps hand out their items): for choosing between training in lanes and alone. A lanes engine
+    /// runs on one core, so a few engines can take longer than their runs alone on every core.
+    public static func makespan(_ costs: [Double], workers: Int) -> Double {
+        var loads = Array(repeating: 0.0, count: max(1, workers))
+        for cost in costs.sorted(by: >) {
+            let least = loads.indices.min { loads[$0] < loads[$1] }!
+            loads[least] += cost
+        }
+        return loads.max()!
     }
 
     /// 16 when the CPU has AVX-512 (F, DQ, VL, BW), 8 with AVX2, 4 otherwise, read from /proc/cpuinfo.

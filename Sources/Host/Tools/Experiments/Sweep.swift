@@ -77,7 +77,9 @@ public final class Sweep: @unchecked Sendable {
     /// (`LaneWidthChoice.fill`: an idle lane costs as much as a busy one); what fills no engine, and every
     /// other run, alone. The longest items first, so that the last ones to start are short and no core
     /// waits long for another at the end (an engine's runs share one core; a sweep of a few batches
-    /// would otherwise end on one engine's core while the other cores idle).
+    /// would otherwise end on one engine's core while the other cores idle). When the runs alone would end
+    /// sooner on the sweep's cores (a few batches on many cores), every run trains alone, unless NRLHOST_LANES
+    /// forces the width.
     private func workItems() -> [WorkItem] {
         let width = engine.laneWidth
         guard width > 1 else { return runs.indices.map { .single($0) } }
@@ -92,8 +94,7 @@ public final class Sweep: @unchecked Sendable {
         func cost(_ item: WorkItem) -> Double {
             switch item {
             case .single(let i): return cost(i)
-            // Measured: a lane step costs about 0.6 of a step alone.
-            case .lanes(let group): return 0.6 * group.runIndices.reduce(0) { $0 + cost($1) }
+            case .lanes(let group): return LaneWidthChoice.laneStepCost * group.runIndices.reduce(0) { $0 + cost($1) }
             }
         }
         var groups: [String: [Int]] = [:], order: [String] = [], singles: [Int] = []
@@ -116,8 +117,12 @@ public final class Sweep: @unchecked Sendable {
             singles += indices[next...]
         }
         items += singles.sorted().map { .single($0) }
-        // Stable: items of equal cost keep the experiment's order.
         let costs = items.map(cost)
+        if !LaneWidthChoice.isForced,
+           LaneWidthChoice.makespan(runs.indices.map(cost), workers: jobs) <= LaneWidthChoice.makespan(costs, workers: jobs) {
+            return runs.indices.map { .single($0) }
+        }
+        // Stable: items of equal cost keep the experiment's order.
         return items.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }.map { items[$0] }
     }
 
