@@ -41,6 +41,8 @@ extension RunCommand {
             spec.initSeed = options.initSeed ?? seed
             return spec
         }
+        // Lanes take the settings all at once: they are checked as a single run checks them, before any folder is written.
+        if LaneSupport.supports(template) { _ = try Session(spec: template, plugins: plugins) }
         let directories = try specs.map { spec in
             try RunDirectory(url: URL(fileURLWithPath: out).appendingPathComponent("seed-\(spec.seed)"), spec: spec,
                              scripts: try plugins.sources(of: spec))

@@ -40,12 +40,13 @@ final class LanesSweepTests: XCTestCase {
             """)
     }
 
-    func sweep(engine: String, width: String? = nil) throws -> [String] {
-        let experiment = try writeScratchFile("lanes.lua", Self.experiment, in: dir)
+    /// `status`: what `compare` exits with (1 when runs failed).
+    func sweep(engine: String, width: String? = nil, experiment text: String = experiment, status: Int32 = 0) throws -> [String] {
+        let experiment = try writeScratchFile("lanes.lua", text, in: dir)
         let store = dir.appendingPathComponent("\(engine)-\(width ?? "cpu").sqlite").path
         let r = try NRLHostBinary.run(["compare", experiment, "--store", store, "--jobs", "2", "--engine", engine],
                                       environment: width.map { ["NRLHOST_LANES": $0] } ?? [:])
-        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertEqual(r.status, status, r.output)
         return try rows(store)
     }
 
@@ -55,6 +56,27 @@ final class LanesSweepTests: XCTestCase {
         XCTAssertEqual(try sweep(engine: "lanes"), scalar, "lanes at the default width")
         XCTAssertEqual(try sweep(engine: "lanes", width: "16"), scalar, "16 lanes")
         XCTAssertEqual(try sweep(engine: "lanes", width: "4"), scalar, "4 lanes")
+    }
+
+    func testRunsAnEngineCannotTrainFailAsTheyWouldAlone() throws {
+        // Reaching refuses this setting when its environment is made: in lanes the engine cannot start, so its
+        // runs train alone and each fails with its own message; the rest of the sweep goes on.
+        let experiment = """
+        return experiment {
+          name = "refused",
+          groups = {
+            { name = "a", rules = { { "nrl", set = { ["env.fail_reward"] = 2 } } }, envs = { "reaching" },
+              seeds = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18 }, episodes = 2 },
+            { name = "b", rules = { "nrl" }, envs = { "cartpole" }, seeds = { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, episodes = 5 },
+          },
+        }
+
+        """
+        let scalar = try sweep(engine: "scalar", experiment: experiment, status: 1)
+        XCTAssertEqual(scalar.filter { $0.contains("failed|environment 'reaching': correct_reward (1.0) must be above") }.count, 18,
+                       scalar.joined(separator: "\n"))
+        XCTAssertEqual(scalar.count, 27 + 9 * 5)
+        XCTAssertEqual(try sweep(engine: "lanes", experiment: experiment, status: 1), scalar)
     }
 
     func testBenchRefusesLanesRowsItCannotMeasureBeforeMeasuring() throws {

@@ -42,5 +42,12 @@ final class RunSeedsTests: XCTestCase {
         let bad = try NRLHostBinary.run(["run", "nrl", "--env", "cartpole", "--seeds", "5-1", "--out", dir.path])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--seeds takes"), bad.stderr)
+        // A setting the environment refuses: refused as a single run refuses it, before any folder is written.
+        let out = dir.appendingPathComponent("refused")
+        let refused = try NRLHostBinary.run(["run", "nrl", "--env", "reaching", "--set", "env.fail_reward=2", "--seeds", "1-16",
+                                             "--out", out.path])
+        XCTAssertEqual(refused.status, 64, refused.output)
+        XCTAssertTrue(refused.stderr.contains("correct_reward (1.0) must be above fail_reward (2.0)"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 }

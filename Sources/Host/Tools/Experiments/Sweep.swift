@@ -159,9 +159,12 @@ public final class Sweep: @unchecked Sendable {
 
     /// One lanes engine on this worker's thread, training the group's runs as lanes free up; each run's
     /// episodes and outcome go to the store exactly as `runAlone` writes them. Runs in flight when the
-    /// sweep stops go back to be run next time.
+    /// sweep stops go back to be run next time. If the engine itself fails (an environment refuses a
+    /// setting, say), the runs it has not finished train alone, and fail there with their own messages.
     private func runInLanes(_ worker: Int, _ group: LaneGroup) {
         var started: [Int: Date] = [:]
+        var finished: Set<Int> = []
+        var engineFailed = false
         var storeFailure: Error?
         let id = { (r: Int) in self.runs[group.runIndices[r]].0.id }
         do {
@@ -184,17 +187,21 @@ public final class Sweep: @unchecked Sendable {
                                            failure: outcome.error.map { ScriptText.capped("\($0)") },
                                            finalPerformance: outcome.finalPerformance)
                         finishInLanes(outcome: outcome.error == nil, coreSeconds: seconds / Double(group.width))
+                        finished.insert(r)
                     } catch {
                         storeFailure = error
                     }
                 },
                 shouldStop: { [self] in storeFailure != nil || stopped })
         } catch {
-            storeFailure = storeFailure ?? error
+            engineFailed = storeFailure == nil
         }
         for r in started.keys { try? store.reset(id(r)) }  // interrupted: run again next time
         finish(worker, outcome: nil, seconds: 0)
-        if let storeFailure { record(error: storeFailure) }
+        if let storeFailure { return record(error: storeFailure) }
+        if engineFailed {
+            for r in group.runIndices.indices where !finished.contains(r) && !stopped { runAlone(worker, group.runIndices[r]) }
+        }
     }
 
     /// One run, the way `nrlhost run` does it, each finished episode recorded in the store before
