@@ -21,8 +21,9 @@ public enum LaneSupport {
     /// True when training this spec in lanes is faster than alone, so that sweeps and `run --seeds` use
     /// lanes for it: a supported spec whose weights are at most 16384 per run. Lanes keep every run's
     /// weights and trace side by side (W × 2 × 4 bytes per weight: 1 MB at 8 lanes), which must stay in the
-    /// core's 2 MB L2. Measured (`bench --lanes-only`, 8 lanes, ns per step against a run alone): 1×64
-    /// 0.46–0.89× on CartPole and Acrobot; 3×64 (8576 weights) on CartPole 0.47× NRL, 0.71× BP, 0.94× RMHL.
+    /// core's L2 (1–2 MB). Measured (`bench --lanes-only`, 8 lanes, ns per step against a run alone, docs/lanes.md):
+    /// 1×64 0.46–0.95× on CartPole and Acrobot; 3×64 (8576 weights) on CartPole 0.47–0.94×; Reaching's 1×128
+    /// (4480 weights) 0.64–0.76×.
     public static func pays(_ spec: RunSpec) -> Bool {
         guard supports(spec), let info = EnvironmentRegistry.builtin.info(spec.environment) else { return false }
         let shape = NetworkShape(inputs: info.observationSize, hidden: spec.hidden, layers: spec.layers, outputs: info.actionCount)
