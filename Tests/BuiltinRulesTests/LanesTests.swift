@@ -69,6 +69,18 @@ final class LanesTests: XCTestCase {
         }
     }
 
+    /// Lanes at widths 16, 8 and 4 (the compiled kernels where the CPU runs them; none at 4, where rules without
+    /// generic lanes code train alone), the AVX2 kernel, no kernel at all, and 16 lanes on 2 threads.
+    func assertEveryEngineGives(_ expected: [Result], _ specs: [RunSpec], _ what: String,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        for width in [16, 8, 4] {
+            assertSame(expected, try lanes(specs, width: width), "\(what), \(width) lanes", file: file, line: line)
+        }
+        assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(what), 8 lanes, AVX2", file: file, line: line)
+        assertSame(expected, try lanes(specs, width: 8, kernels: nil), "\(what), 8 lanes, no kernel", file: file, line: line)
+        assertSame(expected, try lanes(specs, width: 16, threads: 2), "\(what), 16 lanes on 2 threads", file: file, line: line)
+    }
+
     func testNRLCartPoleLanesGiveTheSingleRunsBitsAtEveryWidth() throws {
         let specs = try specs()
         XCTAssertTrue(specs.allSatisfy(LaneSupport.supports))
@@ -123,12 +135,7 @@ final class LanesTests: XCTestCase {
             let expected = try single(specs)
             XCTAssertGreaterThan(Set(expected.map { $0.lengths.reduce(0, +) }).count, specs.count / 2)
             let what = "bp \(layers)×\(hidden) \(settings)"
-            for width in [16, 8, 4] {
-                assertSame(expected, try lanes(specs, width: width), "\(what), \(width) lanes")
-            }
-            assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(what), 8 lanes, AVX2")
-            assertSame(expected, try lanes(specs, width: 8, kernels: nil), "\(what), 8 lanes, no kernel")
-            assertSame(expected, try lanes(specs, width: 16, threads: 2), "\(what), 16 lanes on 2 threads")
+            try assertEveryEngineGives(expected, specs, what)
         }
     }
 
@@ -162,11 +169,7 @@ final class LanesTests: XCTestCase {
             let expected = try single(specs)
             XCTAssertGreaterThan(Set(expected.map { $0.lengths.reduce(0, +) }).count, specs.count / 2)
             let what = "\(rule) \(environment) \(layers)×\(hidden) \(settings)"
-            for width in [16, 8, 4] {
-                assertSame(expected, try lanes(specs, width: width), "\(what), \(width) lanes")
-            }
-            assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(what), 8 lanes, AVX2")
-            assertSame(expected, try lanes(specs, width: 16, threads: 2), "\(what), 16 lanes on 2 threads")
+            try assertEveryEngineGives(expected, specs, what)
         }
     }
 
@@ -186,12 +189,7 @@ final class LanesTests: XCTestCase {
             let expected = try single(specs)
             XCTAssertGreaterThan(Set(expected.map(\.returns)).count, specs.count - 1)
             let what = "\(rule) reaching \(layers)×\(hidden) \(settings)"
-            for width in [16, 8, 4] {
-                assertSame(expected, try lanes(specs, width: width), "\(what), \(width) lanes")
-            }
-            assertSame(expected, try lanes(specs, width: 8, kernels: .avx2), "\(what), 8 lanes, AVX2")
-            assertSame(expected, try lanes(specs, width: 8, kernels: nil), "\(what), 8 lanes, no kernel")
-            assertSame(expected, try lanes(specs, width: 16, threads: 2), "\(what), 16 lanes on 2 threads")
+            try assertEveryEngineGives(expected, specs, what)
         }
     }
 
