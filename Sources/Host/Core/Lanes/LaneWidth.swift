@@ -61,7 +61,7 @@ public enum LaneWidthChoice {
         return engines
     }
 
-    /// What a step in lanes costs against a step alone, per run: 0.46–0.94 measured (`nrlhost bench --lanes-only`).
+    /// What a step in lanes costs against a step alone, per run: 0.46–0.95 measured on two CPUs (docs/lanes.md).
     public static let laneStepCost = 0.6
 
     /// The time `workers` take for items of these costs when each free worker takes the longest item left
