@@ -16,7 +16,6 @@
 #define FOLD_KERNEL nrl_lanes_fold16
 #define UPDATE_KERNEL nrl_lanes_update16
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
-#define KERNEL_AVX512
 #define PREFIX k16_
 #include "lane_step.h"
 #undef W
@@ -26,7 +25,6 @@
 #undef FOLD_KERNEL
 #undef UPDATE_KERNEL
 #undef KERNEL_TARGET
-#undef KERNEL_AVX512
 #undef PREFIX
 
 #define W 8
@@ -36,7 +34,6 @@
 #define FOLD_KERNEL nrl_lanes_fold8_avx512
 #define UPDATE_KERNEL nrl_lanes_update8_avx512
 #define KERNEL_TARGET "avx512f,avx512dq,avx512vl,avx512bw"
-#define KERNEL_AVX512
 #define PREFIX k8z_
 #include "lane_step.h"
 #undef NRL_KERNEL
@@ -45,7 +42,6 @@
 #undef FOLD_KERNEL
 #undef UPDATE_KERNEL
 #undef KERNEL_TARGET
-#undef KERNEL_AVX512
 #undef PREFIX
 
 #define NRL_KERNEL nrl_lanes_act8

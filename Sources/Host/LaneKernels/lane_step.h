@@ -83,7 +83,7 @@ TARGET static inline VU F(next)(uint64_t *s) {
 
 /// at[k] = x[layer[k]] and next[k] = x[layer[k] + 1] for every lane: the ziggurat's layer edge and the next
 /// one. They are neighbours, so each lane takes one 16-byte load and four lanes a transpose; two gathers
-/// measured 8–10% slower per training step on an AMD EPYC (Zen 4), whose gathers are slow.
+/// made a lanes step 8–17% slower on an AMD EPYC (Zen 4), whose gathers are slow.
 TARGET static inline void F(edges)(const double *x, VU layer, VD *at, VD *next) {
     for (int q = 0; q < W / 4; q++) {
         const double *p0 = x + layer[4 * q], *p1 = x + layer[4 * q + 1];

@@ -28,7 +28,7 @@ final class LaneNRL<L: LaneWidth>: LaneRule {
     private let layerNorms: UnsafeMutablePointer<Double>
 
     /// `immediate`: the continuous form, which needs a compiled kernel (`hasKernel`).
-    init(shape: NetworkShape, parameters: Parameters, kernels: CompiledLaneKernel.InstructionSet?, immediate: Bool = false) {
+    init(shape: NetworkShape, parameters: Parameters, kernels: CompiledLaneKernel.InstructionSet?, immediate: Bool) {
         self.shape = shape
         weights = LaneMatrices(shape: shape)
         trace = LaneMatrices(shape: shape)

@@ -1,5 +1,5 @@
 /// A rule the lanes engine trains: one step of every lane at once; learning per lane at its episode's end
-/// (delayed tasks), or of every lane after every step (immediate tasks, `learnsEveryStep`).
+/// (delayed tasks), or of every lane after every step (immediate tasks).
 protocol LaneRule: AnyObject {
     associatedtype Width: LaneWidth
     /// Where the trainer writes the observations (lane-major x_0).
